@@ -1,0 +1,129 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { compileSchema } from "../protocol/validate.js";
+
+const closed = { additionalProperties: false } as const;
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const PositiveInt = Type.Integer({ minimum: 1 });
+const Enum = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+/** Sections owned by subsystems that later work fills in; accepted as objects until then. */
+const OpenSection = Type.Record(Type.String(), Type.Unknown());
+
+export const BIND_MODES = ["loopback", "lan", "tailnet", "auto", "custom"] as const;
+export const AUTH_MODES = ["token", "password", "none", "trusted-proxy"] as const;
+export const LOG_LEVELS = ["silent", "fatal", "error", "warn", "info", "debug", "trace"] as const;
+
+const GatewayAuth = Type.Object(
+  {
+    mode: Type.Optional(Enum(AUTH_MODES)),
+    token: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+    allowTailscale: Type.Optional(Type.Boolean()),
+    identityScopes: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+    trustedProxy: Type.Optional(OpenSection),
+    rateLimit: Type.Optional(
+      Type.Object(
+        {
+          maxAttempts: Type.Optional(PositiveInt),
+          windowMs: Type.Optional(PositiveInt),
+          lockoutMs: Type.Optional(PositiveInt),
+          exemptLoopback: Type.Optional(Type.Boolean()),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+
+const Gateway = Type.Object(
+  {
+    mode: Type.Optional(Enum(["local", "remote"] as const)),
+    port: Type.Optional(Port),
+    bind: Type.Optional(Enum(BIND_MODES)),
+    customBindHost: Type.Optional(Type.String({ minLength: 1 })),
+    publicOrigin: Type.Optional(Type.String()),
+    auth: Type.Optional(GatewayAuth),
+    reload: Type.Optional(Type.Object({ mode: Type.Optional(Enum(["hybrid", "off"] as const)) }, closed)),
+    remote: Type.Optional(OpenSection),
+    tailscale: Type.Optional(OpenSection),
+    tls: Type.Optional(OpenSection),
+    controlUi: Type.Optional(OpenSection),
+    http: Type.Optional(OpenSection),
+    nodes: Type.Optional(OpenSection),
+    tools: Type.Optional(OpenSection),
+    push: Type.Optional(OpenSection),
+    terminal: Type.Optional(OpenSection),
+    trustedProxies: Type.Optional(Type.Array(Type.String())),
+    allowRealIpFallback: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
+const Logging = Type.Object(
+  {
+    level: Type.Optional(Enum(LOG_LEVELS)),
+    consoleLevel: Type.Optional(Enum(LOG_LEVELS)),
+    consoleStyle: Type.Optional(Enum(["pretty", "compact", "json"] as const)),
+    file: Type.Optional(Type.String({ minLength: 1 })),
+    maxFileBytes: Type.Optional(PositiveInt),
+    redactPatterns: Type.Optional(Type.Array(Type.String())),
+  },
+  closed,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    meta: Type.Optional(OpenSection),
+    gateway: Type.Optional(Gateway),
+    logging: Type.Optional(Logging),
+    env: Type.Optional(OpenSection),
+    agents: Type.Optional(OpenSection),
+    channels: Type.Optional(OpenSection),
+    models: Type.Optional(OpenSection),
+    messages: Type.Optional(OpenSection),
+    session: Type.Optional(OpenSection),
+    hooks: Type.Optional(OpenSection),
+    tools: Type.Optional(OpenSection),
+    commands: Type.Optional(OpenSection),
+    diagnostics: Type.Optional(OpenSection),
+    discovery: Type.Optional(OpenSection),
+    update: Type.Optional(OpenSection),
+    plugins: Type.Optional(OpenSection),
+    secrets: Type.Optional(OpenSection),
+    auth: Type.Optional(OpenSection),
+    wizard: Type.Optional(OpenSection),
+  },
+  closed,
+);
+
+export type GatewayConfig = Static<typeof ConfigSchema>;
+
+export const configValidator = compileSchema(ConfigSchema);
+
+export type ConfigIssue = { path: string; message: string };
+
+/** `/gateway/auth/mode: ...` → `{path: "gateway.auth.mode", message}` */
+function toIssue(problem: string): ConfigIssue {
+  const split = problem.indexOf(": ");
+  const pointer = problem.slice(0, split);
+  const path = pointer === "/" ? "<root>" : pointer.slice(1).split("/").join(".");
+  return { path, message: problem.slice(split + 2) };
+}
+
+function isIPv4(host: string): boolean {
+  const parts = host.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+export function validateConfig(value: unknown): ConfigIssue[] {
+  const issues = configValidator.problems(value).map(toIssue);
+  if (issues.length > 0) return issues;
+  const gateway = (value as GatewayConfig).gateway;
+  if (gateway?.bind === "custom" && (!gateway.customBindHost || !isIPv4(gateway.customBindHost))) {
+    issues.push({ path: "gateway.customBindHost", message: "bind=custom requires an IPv4 address in gateway.customBindHost" });
+  }
+  return issues;
+}
+
+export type { TSchema };

@@ -1,0 +1,46 @@
+import type { Validator } from "../protocol/validate.js";
+import type { GatewayContext } from "../server/context.js";
+import type { ConnectionInfo } from "../server/connection-info.js";
+
+/** `any` = every authenticated client (only `health`); `node` = node-role connections only. */
+export type MethodScope = string | "any" | "node";
+
+export type MethodCall<P> = {
+  params: P;
+  gateway: GatewayContext;
+  client: ConnectionInfo;
+};
+
+export type MethodSpec<P = unknown> = {
+  name: string;
+  scope: MethodScope;
+  /** Closed params schema; omitted means any object is accepted. */
+  params?: Validator<P>;
+  /** Listed in hello-ok.features.methods (default true). */
+  advertise?: boolean;
+  handler(call: MethodCall<P>): unknown | Promise<unknown>;
+};
+
+export function defineMethod<P>(spec: MethodSpec<P>): MethodSpec<unknown> {
+  return spec as MethodSpec<unknown>;
+}
+
+export class MethodRegistry {
+  private methods = new Map<string, MethodSpec>();
+
+  register(...specs: MethodSpec[]): this {
+    for (const spec of specs) {
+      if (this.methods.has(spec.name)) throw new Error(`method ${spec.name} registered twice`);
+      this.methods.set(spec.name, spec);
+    }
+    return this;
+  }
+
+  get(name: string): MethodSpec | undefined {
+    return this.methods.get(name);
+  }
+
+  advertised(): string[] {
+    return [...this.methods.values()].filter((m) => m.advertise !== false).map((m) => m.name);
+  }
+}

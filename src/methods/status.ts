@@ -1,0 +1,63 @@
+import { Type } from "@sinclair/typebox";
+import { compileSchema } from "../protocol/validate.js";
+import { Scope } from "../protocol/scopes.js";
+import { configuredChannels } from "../server/channel-summary.js";
+import { DEFAULT_AGENT_ID, sessionsStorePath } from "../server/health.js";
+import { defineMethod } from "./registry.js";
+
+const StatusParams = compileSchema(
+  Type.Object(
+    { includeChannelSummary: Type.Optional(Type.Boolean()), includeCliProjection: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+);
+
+const zeroCounts = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export const statusMethod = defineMethod({
+  name: "status",
+  scope: Scope.read,
+  params: StatusParams,
+  handler({ params, gateway, client }) {
+    const admin = client.scopes.has(Scope.admin);
+    const config = gateway.config().config;
+    const channelSummary =
+      params.includeChannelSummary === false
+        ? []
+        : configuredChannels(config).map((c) => `${c.label}: configured, not running (${c.accounts.length} account${c.accounts.length === 1 ? "" : "s"})`);
+    const memory = process.memoryUsage();
+    return {
+      runtimeVersion: gateway.version,
+      heartbeat: { defaultAgentId: DEFAULT_AGENT_ID, agents: [{ agentId: DEFAULT_AGENT_ID, enabled: false, every: "disabled", everyMs: null, waitingForRoute: false }] },
+      channelSummary,
+      queuedSystemEvents: gateway.systemEvents.list(),
+      degradedSecretOwners: [],
+      degradedPlugins: [],
+      tasks: {
+        total: 0, active: 0, terminal: 0, failures: 0,
+        byStatus: zeroCounts(["queued", "running", "succeeded", "failed", "timed_out", "cancelled", "lost"] as const),
+        byRuntime: zeroCounts(["subagent", "acp", "cli", "cron"] as const),
+      },
+      taskAudit: {
+        total: 0, warnings: 0, errors: 0,
+        byCode: zeroCounts(["stale_queued", "stale_running", "lost", "delivery_failed", "missing_cleanup", "inconsistent_timestamps"] as const),
+      },
+      sessions: {
+        paths: admin ? [sessionsStorePath(gateway.stateDir)] : [],
+        count: 0,
+        defaults: { model: null, contextTokens: null },
+        recent: [],
+        byAgent: [{ agentId: DEFAULT_AGENT_ID, path: admin ? sessionsStorePath(gateway.stateDir) : "[redacted]", count: 0, recent: [] }],
+      },
+      modelRuntime: { degraded: false, pendingAgents: [] },
+      eventLoop: gateway.eventLoop.sample(),
+      processMemory: {
+        rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal,
+        externalBytes: memory.external, arrayBuffersBytes: memory.arrayBuffers,
+      },
+      workerPools: {},
+      pid: process.pid,
+      uptimeMs: Math.round(Date.now() - gateway.startedAt),
+    };
+  },
+});

@@ -1,0 +1,91 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { GatewayConfig } from "../config/schema.js";
+import type { Env } from "../config/paths.js";
+
+export type AuthMode = "token" | "password" | "none" | "trusted-proxy";
+
+export type ResolvedAuth = {
+  mode: AuthMode;
+  token?: string;
+  password?: string;
+  /** True when no token was configured and one was generated for this process only. */
+  generatedToken?: boolean;
+};
+
+export type AuthOverrides = { mode?: AuthMode; token?: string; password?: string };
+
+export function resolveServerAuth(config: GatewayConfig, overrides: AuthOverrides = {}, env: Env = process.env): ResolvedAuth {
+  const auth = config.gateway?.auth ?? {};
+  const token = overrides.token ?? auth.token ?? env.OPENCLAW_GATEWAY_TOKEN;
+  const password = overrides.password ?? auth.password ?? env.OPENCLAW_GATEWAY_PASSWORD;
+  const mode: AuthMode = overrides.mode ?? auth.mode ?? (password ? "password" : "token");
+  return {
+    mode,
+    ...(token ? { token } : {}),
+    ...(password ? { password } : {}),
+  };
+}
+
+export function hasSharedSecret(auth: ResolvedAuth): boolean {
+  return (auth.mode === "token" && !!auth.token) || (auth.mode === "password" && !!auth.password);
+}
+
+/** Compares secrets in time independent of where they differ or how long they are. */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export type AuthFailureReason =
+  | "token_missing"
+  | "token_mismatch"
+  | "token_missing_config"
+  | "password_missing"
+  | "password_mismatch"
+  | "password_missing_config"
+  | "rate_limited"
+  | "unsupported_mode";
+
+export type AuthResult = { ok: true; method: "none" | "token" | "password" } | { ok: false; reason: AuthFailureReason };
+
+export function checkSharedSecret(auth: ResolvedAuth, given: { token?: string; password?: string } | undefined): AuthResult {
+  switch (auth.mode) {
+    case "none":
+      return { ok: true, method: "none" };
+    case "token":
+      if (!auth.token) return { ok: false, reason: "token_missing_config" };
+      if (!given?.token) return { ok: false, reason: "token_missing" };
+      return secretsEqual(given.token, auth.token) ? { ok: true, method: "token" } : { ok: false, reason: "token_mismatch" };
+    case "password":
+      if (!auth.password) return { ok: false, reason: "password_missing_config" };
+      if (!given?.password) return { ok: false, reason: "password_missing" };
+      return secretsEqual(given.password, auth.password) ? { ok: true, method: "password" } : { ok: false, reason: "password_mismatch" };
+    default:
+      return { ok: false, reason: "unsupported_mode" };
+  }
+}
+
+const FAILURES: Record<AuthFailureReason, { code: string; text: string; next?: string }> = {
+  token_missing: { code: "AUTH_TOKEN_MISSING", text: "gateway token missing (set gateway.remote.token or pass --token)", next: "update_auth_configuration" },
+  token_mismatch: { code: "AUTH_TOKEN_MISMATCH", text: "gateway token mismatch (set gateway.remote.token to match gateway.auth.token)", next: "update_auth_credentials" },
+  token_missing_config: { code: "AUTH_TOKEN_NOT_CONFIGURED", text: "gateway token not configured on gateway (set gateway.auth.token)", next: "update_auth_configuration" },
+  password_missing: { code: "AUTH_PASSWORD_MISSING", text: "gateway password missing (set gateway.remote.password or pass --password)", next: "update_auth_configuration" },
+  password_mismatch: { code: "AUTH_PASSWORD_MISMATCH", text: "gateway password mismatch (set gateway.remote.password to match gateway.auth.password)", next: "update_auth_credentials" },
+  password_missing_config: { code: "AUTH_PASSWORD_NOT_CONFIGURED", text: "gateway password not configured on gateway (set gateway.auth.password)", next: "update_auth_configuration" },
+  rate_limited: { code: "AUTH_RATE_LIMITED", text: "too many failed authentication attempts (retry later)", next: "wait_then_retry" },
+  unsupported_mode: { code: "AUTH_UNAUTHORIZED", text: "this gateway does not support the configured auth mode" },
+};
+
+export function authFailureError(reason: AuthFailureReason, retryAfterMs?: number) {
+  const failure = FAILURES[reason];
+  const details: Record<string, unknown> = { code: failure.code, authReason: reason };
+  if (reason === "token_mismatch") details.canRetryWithDeviceToken = false;
+  if (failure.next) details.recommendedNextStep = failure.next;
+  return {
+    code: "INVALID_REQUEST",
+    message: `unauthorized: ${failure.text}`,
+    ...(retryAfterMs !== undefined ? { retryable: true, retryAfterMs } : {}),
+    details,
+  };
+}

@@ -1,0 +1,14 @@
+/** What the gateway knows about an authenticated connection; handlers read it, never mutate it. */
+export type ConnectionInfo = {
+  readonly connId: string;
+  readonly role: "operator" | "node";
+  readonly scopes: ReadonlySet<string>;
+  readonly clientId: string;
+  readonly clientMode: string;
+  readonly clientVersion: string;
+  readonly remoteIp: string;
+  readonly isLoopback: boolean;
+  readonly authMethod: "none" | "token" | "password";
+  /** The secret this connection authenticated with, so a rotation can find who used the old one. */
+  readonly authSecretFingerprint: string;
+};

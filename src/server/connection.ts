@@ -1,0 +1,283 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { IncomingHttpHeaders } from "node:http";
+import type WebSocket from "ws";
+import type { RawData } from "ws";
+import {
+  CloseCode,
+  MAX_BUFFERED_BYTES,
+  MAX_CLOSE_REASON_BYTES,
+  MAX_CONSECUTIVE_ROLE_ERRORS,
+  MAX_PENDING_HANDSHAKE_FRAMES,
+  MAX_PREAUTH_PAYLOAD_BYTES,
+} from "../protocol/constants.js";
+import { ErrorCodes, missingScopeError, toErrorShape, type ErrorShape } from "../protocol/errors.js";
+import { requestFrameProblem, serializeResponse, truncateCloseReason, type RequestFrame } from "../protocol/frames.js";
+import { eventAllowed, scopeSatisfied, Scope } from "../protocol/scopes.js";
+import { createLogger } from "../infra/logger.js";
+import type { MethodSpec } from "../methods/registry.js";
+import type { ConnectionInfo } from "./connection-info.js";
+import { broadcastPresence, type GatewayContext } from "./context.js";
+import type { EventSubscriber } from "./event-hub.js";
+import { performConnect } from "./handshake.js";
+
+const wsLog = createLogger("gateway/ws");
+const SLOW_CALL_MS = 50;
+
+export type WsLogStyle = "auto" | "compact" | "full";
+export const wsLogSettings = { verbose: false, style: "auto" as WsLogStyle };
+
+type State = "handshake" | "connecting" | "connected" | "closed";
+
+function rawToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return Buffer.from(data).toString("utf8");
+}
+
+function rawByteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return (data as Buffer | ArrayBuffer).byteLength;
+}
+
+/** One WebSocket client from challenge to close: handshake, request dispatch and event delivery. */
+export class GatewayConnection implements EventSubscriber {
+  readonly connId = randomUUID();
+  readonly nonce = randomUUID();
+  readonly openedAt = Date.now();
+  info: ConnectionInfo | null = null;
+  presenceKey: string | null = null;
+  alive = true;
+
+  private state: State = "handshake";
+  private pending: RawData[] = [];
+  private seq = 0;
+  private roleErrors = 0;
+  private handshakeTimer: NodeJS.Timeout | null;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly gateway: GatewayContext,
+    readonly remoteIp: string,
+    readonly isLoopback: boolean,
+    readonly headers: IncomingHttpHeaders,
+    private readonly onLeavePreauth: () => void,
+  ) {
+    ws.on("message", (data) => this.onMessage(data));
+    ws.on("pong", () => this.onPong());
+    ws.on("close", (code) => this.onClose(code));
+    ws.on("error", (err) => wsLog.debug(`socket error conn=${this.connId}: ${err.message}`));
+    this.handshakeTimer = setTimeout(() => this.close(CloseCode.normal, ""), gateway.handshakeTimeoutMs);
+    this.sendText(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: this.nonce, ts: Date.now() } }));
+  }
+
+  get isOpen(): boolean {
+    return this.state !== "closed" && this.ws.readyState === this.ws.OPEN;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.leaveHandshake();
+    try {
+      this.ws.close(code, truncateCloseReason(reason, MAX_CLOSE_REASON_BYTES));
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  /** Sends a frame unless the peer stopped reading; a slow consumer is disconnected. */
+  sendText(text: string): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.close(CloseCode.policy, "slow consumer");
+      return false;
+    }
+    this.ws.send(text);
+    if (wsLogSettings.verbose && wsLogSettings.style === "full") wsLog.debug(`→ ${text.length > 500 ? text.slice(0, 500) + "…" : text}`);
+    return true;
+  }
+
+  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean): void {
+    const info = this.info;
+    if (this.state !== "connected" || !info || !eventAllowed(event, info.role, info.scopes)) return;
+    const seq = ++this.seq;
+    if (dropIfSlow && this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    this.sendText(framePrefix + seq + frameSuffix);
+  }
+
+  private onPong(): void {
+    this.alive = true;
+    if (this.presenceKey) this.gateway.presence.touch(this.presenceKey);
+  }
+
+  private onMessage(data: RawData): void {
+    if (this.state === "closed") return;
+    if (this.state === "connected") {
+      this.onRequestText(rawToString(data));
+      return;
+    }
+    if (rawByteLength(data) > MAX_PREAUTH_PAYLOAD_BYTES) {
+      this.close(CloseCode.tooLarge, "preauth payload too large");
+      return;
+    }
+    if (this.state === "connecting") {
+      if (this.pending.length >= MAX_PENDING_HANDSHAKE_FRAMES) this.close(CloseCode.policy, "too many pending handshake frames");
+      else this.pending.push(data);
+      return;
+    }
+    this.onHandshakeText(rawToString(data));
+  }
+
+  private onHandshakeText(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      this.close(CloseCode.normal, "");
+      return;
+    }
+    if (requestFrameProblem(parsed) !== null) {
+      this.close(CloseCode.policy, "invalid request frame");
+      return;
+    }
+    const frame = parsed as RequestFrame;
+    if (frame.method !== "connect") {
+      this.reject(frame.id, { code: ErrorCodes.invalidRequest, message: "invalid handshake: first request must be connect" }, CloseCode.policy);
+      return;
+    }
+    this.state = "connecting";
+    performConnect(this, frame).then(
+      (outcome) => {
+        if (this.state === "closed") return;
+        if (!outcome.ok) {
+          this.reject(frame.id, outcome.error, outcome.closeCode, outcome.closeReason);
+          return;
+        }
+        this.admit(frame.id, outcome.info, outcome.hello, outcome.trackPresence);
+      },
+      (err: unknown) => {
+        wsLog.error(`connect failed conn=${this.connId}: ${(err as Error).stack ?? err}`);
+        this.reject(frame.id, toErrorShape(err), CloseCode.internal, "gateway message handler unavailable");
+      },
+    );
+  }
+
+  /** Answers the connect with an error, then closes with the matching code. */
+  private reject(id: string, error: ErrorShape, closeCode: number, closeReason = error.message): void {
+    this.sendText(serializeResponse(id, false, error));
+    this.close(closeCode, closeReason);
+  }
+
+  private admit(id: string, info: ConnectionInfo, hello: unknown, trackPresence: boolean): void {
+    this.info = info;
+    this.state = "connected";
+    this.leaveHandshake();
+    this.gateway.events.add(this);
+    this.sendText(serializeResponse(id, true, hello));
+    if (trackPresence) broadcastPresence(this.gateway);
+    const queued = this.pending;
+    this.pending = [];
+    for (const data of queued) this.onMessage(data);
+  }
+
+  private leaveHandshake(): void {
+    if (this.handshakeTimer) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+    this.onLeavePreauth();
+  }
+
+  private onRequestText(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      wsLog.debug(`ignored non-JSON frame conn=${this.connId} bytes=${text.length}`);
+      return;
+    }
+    const problem = requestFrameProblem(parsed);
+    if (problem !== null) {
+      const rawId = (parsed as { id?: unknown } | null)?.id;
+      const id = typeof rawId === "string" && rawId.length > 0 ? rawId : "invalid";
+      this.sendText(serializeResponse(id, false, { code: ErrorCodes.invalidRequest, message: `invalid request frame: ${problem}` }));
+      return;
+    }
+    this.dispatch(parsed as RequestFrame);
+  }
+
+  private dispatch(frame: RequestFrame): void {
+    const started = performance.now();
+    const info = this.info!;
+    const spec = this.gateway.methods.get(frame.method);
+    const denied = frame.method === "connect"
+      ? { code: ErrorCodes.invalidRequest, message: "connect is only valid as the first request" }
+      : authorize(frame.method, spec, info);
+    if (denied) {
+      this.roleErrors = denied.message.startsWith("unauthorized role:") ? this.roleErrors + 1 : 0;
+      this.respond(frame, false, denied, started);
+      if (this.roleErrors > MAX_CONSECUTIVE_ROLE_ERRORS) this.close(CloseCode.policy, "repeated unauthorized calls");
+      return;
+    }
+    this.roleErrors = 0;
+    if (!spec) {
+      this.respond(frame, false, { code: ErrorCodes.invalidRequest, message: `unknown method: ${frame.method}` }, started);
+      return;
+    }
+    const params = frame.params ?? {};
+    if (spec.params && !spec.params.check(params)) {
+      const message = `invalid ${frame.method} params: ${spec.params.problems(params).join("; ")}`;
+      this.respond(frame, false, { code: ErrorCodes.invalidRequest, message }, started);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = spec.handler({ params, gateway: this.gateway, client: info });
+    } catch (err) {
+      this.respond(frame, false, toErrorShape(err), started);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.respond(frame, true, value, started),
+        (err) => this.respond(frame, false, toErrorShape(err), started),
+      );
+    } else {
+      this.respond(frame, true, result, started);
+    }
+  }
+
+  private respond(frame: RequestFrame, ok: boolean, payloadOrError: unknown, started: number): void {
+    if (this.state === "closed") return;
+    this.sendText(serializeResponse(frame.id, ok, payloadOrError));
+    const ms = performance.now() - started;
+    if (!ok || ms >= SLOW_CALL_MS || wsLogSettings.verbose) {
+      const detail = ok ? "" : ` error=${(payloadOrError as ErrorShape).code}: ${(payloadOrError as ErrorShape).message}`;
+      const line = `⇄ res ${ok ? "✓" : "✗"} ${frame.method} ${Math.round(ms)}ms conn=${this.connId.slice(0, 8)} id=${frame.id}${detail}`;
+      if (wsLogSettings.verbose) wsLog.debug(line);
+      else wsLog.info(line);
+    }
+  }
+
+  private onClose(code: number): void {
+    if (this.state === "closed") return;
+    const wasConnected = this.state === "connected";
+    this.state = "closed";
+    this.leaveHandshake();
+    this.gateway.events.remove(this);
+    if (wasConnected && wsLogSettings.verbose) wsLog.debug(`→ close code=${code} conn=${this.connId.slice(0, 8)} durationMs=${Date.now() - this.openedAt}`);
+    if (this.presenceKey && this.gateway.presence.markDisconnected(this.presenceKey)) broadcastPresence(this.gateway);
+  }
+}
+
+/** Role and scope check; runs before the unknown-method check so non-admins cannot probe for names. */
+export function authorize(method: string, spec: MethodSpec | undefined, info: ConnectionInfo): ErrorShape | null {
+  if (method === "health") return null;
+  const nodeOnly = spec?.scope === "node";
+  if (nodeOnly !== (info.role === "node")) {
+    return { code: ErrorCodes.invalidRequest, message: `unauthorized role: ${info.role}` };
+  }
+  if (info.role === "node" || info.scopes.has(Scope.admin)) return null;
+  const required = spec && spec.scope !== "any" ? spec.scope : Scope.admin;
+  return scopeSatisfied(required, info.scopes) ? null : missingScopeError(required);
+}

@@ -1,0 +1,51 @@
+import type { ConfigSnapshot } from "../config/snapshot.js";
+import type { EventLoopMonitor } from "../infra/event-loop.js";
+import type { MethodRegistry } from "../methods/registry.js";
+import type { ResolvedAuth } from "./auth.js";
+import type { AuthRateLimiter } from "./auth-rate-limit.js";
+import type { EventHub } from "./event-hub.js";
+import type { HealthMonitor } from "./health.js";
+import type { PresenceRegistry } from "./presence.js";
+import type { SystemEventQueue } from "./system-events.js";
+
+export type GatewayPhase = "starting" | "running" | "draining";
+
+/** Everything a connection or a method handler may use; built once per gateway start. */
+export type GatewayContext = {
+  readonly version: string;
+  readonly bootId: string;
+  readonly startedAt: number;
+  readonly stateDir: string;
+  readonly profile?: string;
+  readonly port: number;
+  readonly bindHost: string;
+  readonly handshakeTimeoutMs: number;
+  config(): ConfigSnapshot;
+  auth(): ResolvedAuth;
+  phase(): GatewayPhase;
+  logFilePath(): string;
+  readonly presence: PresenceRegistry;
+  readonly health: HealthMonitor;
+  readonly events: EventHub;
+  readonly methods: MethodRegistry;
+  readonly rateLimiter: AuthRateLimiter;
+  readonly eventLoop: EventLoopMonitor;
+  readonly systemEvents: SystemEventQueue;
+  readonly advertisedEvents: readonly string[];
+};
+
+export function uptimeMs(gateway: Pick<GatewayContext, "startedAt">): number {
+  return Math.max(0, Math.round(Date.now() - gateway.startedAt));
+}
+
+export function stateVersionOf(gateway: Pick<GatewayContext, "presence" | "health">) {
+  return { presence: gateway.presence.version, health: gateway.health.version };
+}
+
+export function broadcastPresence(gateway: GatewayContext): void {
+  gateway.events.broadcast("presence", { presence: gateway.presence.list() }, { dropIfSlow: true, stateVersion: stateVersionOf(gateway) });
+}
+
+export function broadcastHealth(gateway: GatewayContext): void {
+  gateway.events.broadcast("health", gateway.health.current, { stateVersion: stateVersionOf(gateway) });
+}

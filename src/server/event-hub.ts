@@ -1,0 +1,37 @@
+import type { StateVersion } from "../protocol/frames.js";
+
+export type BroadcastOptions = { dropIfSlow?: boolean; stateVersion?: StateVersion };
+
+/** A connection as the hub sees it: it decides per event whether to admit it and numbers it. */
+export interface EventSubscriber {
+  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean): void;
+}
+
+/** Fans events out to authenticated connections; each frame is serialized once per broadcast. */
+export class EventHub {
+  private subscribers = new Set<EventSubscriber>();
+
+  add(subscriber: EventSubscriber): void {
+    this.subscribers.add(subscriber);
+  }
+
+  remove(subscriber: EventSubscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  all(): IterableIterator<EventSubscriber> {
+    return this.subscribers.values();
+  }
+
+  broadcast(event: string, payload: unknown, opts: BroadcastOptions = {}): void {
+    if (this.subscribers.size === 0) return;
+    const payloadPart = payload === undefined ? "" : `,"payload":${JSON.stringify(payload)}`;
+    const prefix = `{"type":"event","event":${JSON.stringify(event)}${payloadPart},"seq":`;
+    const suffix = opts.stateVersion ? `,"stateVersion":${JSON.stringify(opts.stateVersion)}}` : "}";
+    for (const subscriber of [...this.subscribers]) subscriber.deliver(event, prefix, suffix, opts.dropIfSlow === true);
+  }
+}

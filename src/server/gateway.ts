@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { randomUUID } from "node:crypto";
+import { WebSocketServer } from "ws";
+import {
+  CloseCode,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  GATEWAY_VERSION,
+  HEALTH_REFRESH_INTERVAL_MS,
+  MAX_PAYLOAD_BYTES,
+  MAX_PREAUTH_SOCKETS_PER_IP,
+  PING_INTERVAL_MS,
+  TICK_INTERVAL_MS,
+} from "../protocol/constants.js";
+import type { ConfigSnapshot } from "../config/snapshot.js";
+import { EventLoopMonitor } from "../infra/event-loop.js";
+import { createLogger, logSink } from "../infra/logger.js";
+import { handleProbe, sendJson } from "../http/probes.js";
+import { createCoreRegistry } from "../methods/index.js";
+import type { ResolvedAuth } from "./auth.js";
+import { AuthRateLimiter, DEFAULT_RATE_LIMIT, isLoopbackAddress, type RateLimitSettings } from "./auth-rate-limit.js";
+import { GatewayConnection } from "./connection.js";
+import { broadcastHealth, type GatewayContext, type GatewayPhase } from "./context.js";
+import { EventHub } from "./event-hub.js";
+import { HealthMonitor } from "./health.js";
+import { PresenceRegistry } from "./presence.js";
+import { SystemEventQueue } from "./system-events.js";
+
+const log = createLogger("gateway");
+
+export const ADVERTISED_EVENTS = ["connect.challenge", "tick", "presence", "health", "shutdown"] as const;
+
+export type GatewayOptions = {
+  port: number;
+  bindHost: string;
+  config: ConfigSnapshot;
+  auth: ResolvedAuth;
+  stateDir: string;
+  profile?: string;
+  handshakeTimeoutMs?: number;
+  /** How often and how long to retry a port that is still in use (TIME_WAIT, a stopping gateway). */
+  portRetry?: { attempts: number; intervalMs: number };
+  intervals?: { tickMs?: number; pingMs?: number; healthMs?: number };
+};
+
+export type RunningGateway = {
+  readonly port: number;
+  readonly context: GatewayContext;
+  /** Broadcasts `shutdown`, closes every socket with 1012 and stops listening. */
+  stop(reason?: string, restartExpectedMs?: number): Promise<void>;
+};
+
+export class PortInUseError extends Error {}
+
+function rateLimitSettings(config: ConfigSnapshot): RateLimitSettings {
+  return { ...DEFAULT_RATE_LIMIT, ...(config.config.gateway?.auth?.rateLimit ?? {}) };
+}
+
+function handshakeTimeout(): number {
+  const fromEnv = Number(process.env.OPENCLAW_HANDSHAKE_TIMEOUT_MS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_HANDSHAKE_TIMEOUT_MS;
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  const body = JSON.stringify({ error: { message: text, type: "unavailable" } });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+async function listen(server: Server, port: number, host: string, retry: { attempts: number; intervalMs: number }): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => {
+          server.off("listening", onListening);
+          reject(err);
+        };
+        const onListening = () => {
+          server.off("error", onError);
+          resolve();
+        };
+        server.once("error", onError);
+        server.once("listening", onListening);
+        server.listen({ port, host, exclusive: true });
+      });
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" && attempt + 1 < retry.attempts) {
+        await new Promise((r) => setTimeout(r, retry.intervalMs));
+        continue;
+      }
+      if (code === "EADDRINUSE") throw new PortInUseError(`another gateway instance is already listening on ws://${host}:${port}`);
+      throw new Error(`failed to bind gateway socket on ws://${host}:${port}: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Starts the HTTP + WebSocket server on one port and the background timers (tick, ping, health). */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const config = opts.config;
+  const auth = opts.auth;
+  let phase: GatewayPhase = "starting";
+  const bootId = randomUUID();
+  const eventLoop = new EventLoopMonitor();
+  eventLoop.start();
+  const events = new EventHub();
+  const connections = new Set<GatewayConnection>();
+  const preauthByIp = new Map<string, number>();
+
+  let context!: GatewayContext;
+  const health = new HealthMonitor(() => context);
+  context = {
+    version: GATEWAY_VERSION,
+    bootId,
+    startedAt: Date.now(),
+    stateDir: opts.stateDir,
+    profile: opts.profile,
+    port: opts.port,
+    bindHost: opts.bindHost,
+    handshakeTimeoutMs: opts.handshakeTimeoutMs ?? handshakeTimeout(),
+    config: () => config,
+    auth: () => auth,
+    phase: () => phase,
+    logFilePath: () => logSink.filePath,
+    presence: new PresenceRegistry({ version: GATEWAY_VERSION, instanceId: bootId }),
+    health,
+    events,
+    methods: createCoreRegistry(),
+    rateLimiter: new AuthRateLimiter(rateLimitSettings(config)),
+    eventLoop,
+    systemEvents: new SystemEventQueue(),
+    advertisedEvents: ADVERTISED_EVENTS,
+  };
+
+  const server = createServer((req, res) => {
+    const pathname = (req.url ?? "/").split("?")[0];
+    if (handleProbe(req, res, pathname, context)) return;
+    sendJson(res, 404, { error: { message: "Not Found", type: "not_found" } });
+  });
+  server.on("clientError", (_err, socket) => socket.destroy());
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const ip = req.socket.remoteAddress ?? "unknown";
+    if (phase === "draining") return rejectUpgrade(socket, 503, "Service Unavailable");
+    const preauth = preauthByIp.get(ip) ?? 0;
+    if (preauth >= MAX_PREAUTH_SOCKETS_PER_IP) return rejectUpgrade(socket, 503, "Service Unavailable");
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      preauthByIp.set(ip, (preauthByIp.get(ip) ?? 0) + 1);
+      let counted = true;
+      const leavePreauth = () => {
+        if (!counted) return;
+        counted = false;
+        const left = (preauthByIp.get(ip) ?? 1) - 1;
+        if (left <= 0) preauthByIp.delete(ip);
+        else preauthByIp.set(ip, left);
+      };
+      const conn = new GatewayConnection(ws, context, ip, isLoopbackAddress(ip), req.headers, leavePreauth);
+      connections.add(conn);
+      ws.once("close", () => connections.delete(conn));
+    });
+  });
+
+  await listen(server, opts.port, opts.bindHost, opts.portRetry ?? { attempts: 20, intervalMs: 500 });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : opts.port;
+  (context as { port: number }).port = port;
+
+  health.refresh();
+  phase = "running";
+
+  const intervals = opts.intervals ?? {};
+  const tick = setInterval(() => events.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }), intervals.tickMs ?? TICK_INTERVAL_MS);
+  const ping = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.info) continue;
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, intervals.pingMs ?? PING_INTERVAL_MS);
+  const healthTimer = setInterval(() => {
+    health.refresh();
+    broadcastHealth(context);
+  }, intervals.healthMs ?? HEALTH_REFRESH_INTERVAL_MS);
+  for (const timer of [tick, ping, healthTimer]) timer.unref();
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason = "gateway stopping", restartExpectedMs?: number) => {
+    stopping ??= (async () => {
+      phase = "draining";
+      clearInterval(tick);
+      clearInterval(ping);
+      clearInterval(healthTimer);
+      events.broadcast("shutdown", restartExpectedMs === undefined ? { reason } : { reason, restartExpectedMs });
+      for (const conn of connections) conn.close(CloseCode.serviceRestart, "service restart");
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      const deadline = Date.now() + 1000;
+      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of connections) conn.ws.terminate();
+      await closed;
+      eventLoop.stop();
+      log.info(`gateway stopped (${reason})`);
+    })();
+    return stopping;
+  };
+
+  return {
+    get port() {
+      return port;
+    },
+    context,
+    stop,
+  };
+}

@@ -1,0 +1,199 @@
+import { createHash } from "node:crypto";
+import {
+  CloseCode,
+  MAX_BUFFERED_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MIN_NODE_PROTOCOL_VERSION,
+  MIN_PROBE_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  TICK_INTERVAL_MS,
+} from "../protocol/constants.js";
+import { validateConnectParams, type ConnectParams } from "../protocol/connect-params.js";
+import { ErrorCodes, type ErrorShape } from "../protocol/errors.js";
+import type { RequestFrame } from "../protocol/frames.js";
+import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
+import { authFailureError, checkSharedSecret, type AuthFailureReason } from "./auth.js";
+import type { ConnectionInfo } from "./connection-info.js";
+import type { GatewayConnection } from "./connection.js";
+import { uptimeMs, type GatewayContext } from "./context.js";
+import { DEFAULT_AGENT_ID } from "./health.js";
+import type { PresenceEntry } from "./presence.js";
+
+export type ConnectOutcome =
+  | { ok: true; info: ConnectionInfo; hello: unknown; trackPresence: boolean }
+  | { ok: false; error: ErrorShape; closeCode: number; closeReason?: string };
+
+const EPHEMERAL_MODES = new Set(["cli", "backend", "probe"]);
+const CREDENTIAL_CLASS = "shared-secret";
+
+function fail(error: ErrorShape, closeCode: number = CloseCode.policy, closeReason?: string): ConnectOutcome {
+  return { ok: false, error, closeCode, ...(closeReason !== undefined ? { closeReason } : {}) };
+}
+
+function invalid(message: string, details?: unknown): ErrorShape {
+  return details === undefined ? { code: ErrorCodes.invalidRequest, message } : { code: ErrorCodes.invalidRequest, message, details };
+}
+
+function protocolAccepted(params: ConnectParams): boolean {
+  const { minProtocol: min, maxProtocol: max } = params;
+  if (max >= PROTOCOL_VERSION && min <= PROTOCOL_VERSION) return true;
+  if (params.client.mode === "probe" && max >= MIN_PROBE_PROTOCOL_VERSION && min <= PROTOCOL_VERSION) return true;
+  return params.role === "node" && params.client.mode === "node" && max >= MIN_NODE_PROTOCOL_VERSION && min <= MIN_NODE_PROTOCOL_VERSION;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || h.startsWith("127.");
+}
+
+function originProblem(origin: string, hostHeader: string | undefined, allowed: unknown): string | null {
+  if (Array.isArray(allowed) && allowed.includes(origin)) return null;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return "origin-invalid";
+  }
+  if (isLoopbackHost(url.hostname)) return null;
+  if (hostHeader && url.host.toLowerCase() === hostHeader.toLowerCase()) return null;
+  return "origin-not-allowed";
+}
+
+function fingerprint(secret: string | undefined): string {
+  return secret ? createHash("sha256").update(secret).digest("hex").slice(0, 16) : "";
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Validates a connect request in the documented order and builds the hello-ok payload. */
+export async function performConnect(conn: GatewayConnection, frame: RequestFrame): Promise<ConnectOutcome> {
+  const gateway = conn.gateway;
+  const params = frame.params ?? {};
+  if (!validateConnectParams.check(params)) {
+    const message = `invalid connect params: ${validateConnectParams.problems(params).join("; ")}`;
+    return fail(invalid(message));
+  }
+  if (gateway.phase() === "draining") {
+    const error = { code: ErrorCodes.unavailable, message: "gateway restart in progress; retry shortly", retryable: true, retryAfterMs: 1000, details: { reason: "gateway-restarting" } };
+    return fail(error, CloseCode.tryAgainLater, "gateway restart in progress");
+  }
+  if (!protocolAccepted(params)) {
+    const details = {
+      code: "PROTOCOL_MISMATCH",
+      clientMinProtocol: params.minProtocol,
+      clientMaxProtocol: params.maxProtocol,
+      expectedProtocol: PROTOCOL_VERSION,
+      minimumProbeProtocol: MIN_PROBE_PROTOCOL_VERSION,
+    };
+    return fail(invalid("protocol mismatch", details), CloseCode.protocolError, "protocol mismatch");
+  }
+  const role = params.role ?? "operator";
+  if (role !== "operator" && role !== "node") return fail(invalid("invalid role"));
+  if (params.client.id === "openclaw-worker" || params.client.mode === "worker") {
+    return fail(invalid("worker clients must use the worker endpoint"), CloseCode.policy, "invalid-handshake");
+  }
+  const origin = conn.headers.origin;
+  if (origin) {
+    const allowed = (gateway.config().config.gateway?.controlUi as { allowedOrigins?: unknown } | undefined)?.allowedOrigins;
+    const reason = originProblem(origin, conn.headers.host, allowed);
+    if (reason) {
+      return fail(invalid("origin not allowed (open the Control UI from the gateway host or allow it in gateway.controlUi.allowedOrigins)", { code: "CONTROL_UI_ORIGIN_NOT_ALLOWED", reason }));
+    }
+  }
+
+  const auth = gateway.auth();
+  const limiterKey = origin && conn.isLoopback ? `browser-origin:${origin}` : conn.remoteIp;
+  const lockedMs = auth.mode === "none" ? 0 : gateway.rateLimiter.lockedFor(limiterKey, CREDENTIAL_CLASS);
+  if (lockedMs > 0) return authFailure("rate_limited", lockedMs);
+  const result = checkSharedSecret(auth, params.auth);
+  if (!result.ok) {
+    const wrongCredential = result.reason === "token_mismatch" || result.reason === "password_mismatch";
+    if (wrongCredential) {
+      const wait = gateway.rateLimiter.recordFailure(limiterKey, CREDENTIAL_CLASS);
+      if (wait > 0) await delay(wait);
+    }
+    return authFailure(result.reason);
+  }
+  if (auth.mode !== "none") gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
+
+  if (role === "node") {
+    if (!params.device) {
+      return fail({ code: ErrorCodes.notPaired, message: "device identity required", details: { code: "DEVICE_IDENTITY_REQUIRED" } });
+    }
+    const message = "pairing required: device is not approved yet";
+    const details = { code: "PAIRING_REQUIRED", reason: "not-paired", deviceId: params.device.id, requestedRole: role, requestedScopes: params.scopes ?? [], remediationHint: "This gateway does not pair nodes yet." };
+    return fail({ code: ErrorCodes.notPaired, message, details }, CloseCode.policy, message);
+  }
+
+  const scopes = new Set((params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
+  const secret = result.method === "token" ? auth.token : result.method === "password" ? auth.password : undefined;
+  const info: ConnectionInfo = {
+    connId: conn.connId,
+    role,
+    scopes,
+    clientId: params.client.id,
+    clientMode: params.client.mode,
+    clientVersion: params.client.version,
+    remoteIp: conn.remoteIp,
+    isLoopback: conn.isLoopback,
+    authMethod: result.method,
+    authSecretFingerprint: fingerprint(secret),
+  };
+
+  const trackPresence = !EPHEMERAL_MODES.has(params.client.mode);
+  if (trackPresence) {
+    const key = params.client.instanceId ?? conn.connId;
+    conn.presenceKey = key;
+    gateway.presence.upsert(key, presenceEntryFor(params, conn, [...scopes]));
+  }
+  return { ok: true, info, hello: buildHello(gateway, conn.connId, info, result.method), trackPresence };
+}
+
+function authFailure(reason: AuthFailureReason, retryAfterMs?: number): ConnectOutcome {
+  const error = authFailureError(reason, retryAfterMs);
+  return fail(error, CloseCode.policy, error.message);
+}
+
+function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes: string[]): PresenceEntry {
+  const now = Date.now();
+  const c = params.client;
+  const host = c.displayName ?? c.id;
+  return {
+    host,
+    clientId: c.id,
+    ...(conn.isLoopback ? {} : { ip: conn.remoteIp }),
+    version: c.version,
+    platform: c.platform,
+    ...(c.deviceFamily ? { deviceFamily: c.deviceFamily } : {}),
+    ...(c.modelIdentifier ? { modelIdentifier: c.modelIdentifier } : {}),
+    ...(c.timeZone ? { timeZone: c.timeZone } : {}),
+    mode: c.mode,
+    reason: "connect",
+    ts: now,
+    onlineSince: now,
+    roles: [params.role ?? "operator"],
+    scopes,
+    ...(c.instanceId ? { instanceId: c.instanceId } : {}),
+    text: `${host} · app ${c.version} · mode ${c.mode} · reason connect`,
+  };
+}
+
+function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInfo, method: ConnectionInfo["authMethod"]) {
+  const admin = info.scopes.has(Scope.admin);
+  return {
+    type: "hello-ok",
+    protocol: PROTOCOL_VERSION,
+    server: { version: gateway.version, bootId: gateway.bootId, connId },
+    features: { methods: gateway.methods.advertised(), events: [...gateway.advertisedEvents] },
+    snapshot: {
+      presence: gateway.presence.list(),
+      health: gateway.health.current,
+      stateVersion: { presence: gateway.presence.version, health: gateway.health.version },
+      uptimeMs: uptimeMs(gateway),
+      ...(admin ? { configPath: gateway.config().path, stateDir: gateway.stateDir, authMode: gateway.auth().mode } : {}),
+      sessionDefaults: { defaultAgentId: DEFAULT_AGENT_ID, mainKey: "main", mainSessionKey: `agent:${DEFAULT_AGENT_ID}:main`, scope: "per-sender" },
+    },
+    auth: { method, role: info.role, scopes: [...info.scopes] },
+    policy: { maxPayload: MAX_PAYLOAD_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES, tickIntervalMs: TICK_INTERVAL_MS },
+  };
+}

@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { RawJson } from "../protocol/frames.js";
+import type { GatewayContext } from "./context.js";
+import { configuredChannels } from "./channel-summary.js";
+
+export const DEFAULT_AGENT_ID = "main";
+
+export function sessionsStorePath(stateDir: string, agentId = DEFAULT_AGENT_ID): string {
+  return join(stateDir, "agents", agentId, "sessions", "sessions.json");
+}
+
+/** The heartbeat runner is not part of this gateway yet, so every agent reports it disabled. */
+export function heartbeatOf() {
+  return { enabled: false, every: "disabled", everyMs: null, prompt: "", target: "none", ackMaxChars: 300 };
+}
+
+function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
+  const snapshot = gateway.config();
+  const channelList = configuredChannels(snapshot.config);
+  const channels: Record<string, unknown> = {};
+  for (const channel of channelList) {
+    channels[channel.id] = {
+      configured: true,
+      running: false,
+      accounts: Object.fromEntries(channel.accounts.map((a) => [a.accountId, a])),
+    };
+  }
+  const sessions = { path: sessionsStorePath(gateway.stateDir), count: 0, recent: [] as unknown[] };
+  return {
+    ok: true as const,
+    ts: Date.now(),
+    durationMs: Math.round(performance.now() - startedAt),
+    configReload: { hotReloadStatus: snapshot.config.gateway?.reload?.mode === "off" ? "disabled" : "active" },
+    channels,
+    channelOrder: channelList.map((c) => c.id),
+    channelLabels: Object.fromEntries(channelList.map((c) => [c.id, c.label])),
+    heartbeatSeconds: 0,
+    defaultAgentId: DEFAULT_AGENT_ID,
+    agents: [{ agentId: DEFAULT_AGENT_ID, isDefault: true, heartbeat: heartbeatOf(), sessions }],
+    sessions,
+    eventLoop: gateway.eventLoop.sample(),
+  };
+}
+
+export type HealthSummary = ReturnType<typeof buildHealthSummary>;
+
+/** Holds the latest health snapshot (object and JSON) and its state version. */
+export class HealthMonitor {
+  private summary: HealthSummary | null = null;
+  private json = new RawJson("{}");
+  version = 1;
+
+  constructor(private gateway: () => GatewayContext) {}
+
+  /** The cached snapshot, or `{}` before the first refresh. */
+  get current(): HealthSummary | Record<string, never> {
+    return this.summary ?? {};
+  }
+
+  get currentJson(): RawJson {
+    return this.json;
+  }
+
+  refresh(): HealthSummary {
+    const summary = buildHealthSummary(this.gateway(), performance.now());
+    this.summary = summary;
+    this.json = new RawJson(JSON.stringify(summary));
+    this.version++;
+    return summary;
+  }
+}
