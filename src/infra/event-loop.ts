@@ -46,8 +46,11 @@ export class EventLoopMonitor {
     const delayP99Ms = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
     const delayMaxMs = this.histogram.count > 0 ? this.histogram.max / 1e6 : 0;
     const reasons: EventLoopHealth["reasons"] = [];
-    if (delayP99Ms > DELAY_DEGRADED_MS) reasons.push("event_loop_delay");
-    if (elu.utilization > UTILIZATION_DEGRADED) reasons.push("event_loop_utilization");
+    // A window shorter than the minimum (e.g. the one covering start-up) says nothing about load.
+    if (intervalMs >= minIntervalMs) {
+      if (delayP99Ms > DELAY_DEGRADED_MS) reasons.push("event_loop_delay");
+      if (elu.utilization > UTILIZATION_DEGRADED) reasons.push("event_loop_utilization");
+    }
     const degraded = reasons.length > 0;
     if (degraded && this.degradedSince === null) this.degradedSince = Date.now();
     if (!degraded) this.degradedSince = null;

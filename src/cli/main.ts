@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { GATEWAY_VERSION } from "../protocol/constants.js";
+import { applyRootFlags } from "./root-flags.js";
+import { CliError } from "./exit.js";
+import { addClientOptions, type ClientFlags } from "./connection.js";
+
+function addRunOptions(command: Command): Command {
+  return command
+    .option("--port <port>", "WebSocket + HTTP port (default: OPENCLAW_GATEWAY_PORT, gateway.port, 18789)")
+    .option("--bind <mode>", "loopback | lan | tailnet | auto | custom (default: gateway.bind or loopback)")
+    .option("--auth <mode>", "token | password | none (default: gateway.auth.mode)")
+    .option("--token <token>", "shared token clients must present (sets OPENCLAW_GATEWAY_TOKEN)")
+    .option("--password <password>", "shared password (prefer --password-file or OPENCLAW_GATEWAY_PASSWORD)")
+    .option("--password-file <path>", "read the shared password from a file")
+    .option("--verbose", "console at debug level, including all WebSocket traffic")
+    .option("--ws-log <style>", "WebSocket log style: auto | compact | full", "auto")
+    .option("--compact", "alias for --ws-log compact")
+    .option("--force", "stop whatever listens on the port before starting")
+    .option("--allow-unconfigured", "start even if gateway.mode is not \"local\"")
+    .option("--dev", "development gateway (creates a config on first run)")
+    .option("--log-level <level>", "file and console log level (trace|debug|info|warn|error)");
+}
+
+async function runGatewayAction(opts: Record<string, unknown>): Promise<void> {
+  const { runGateway } = await import("./gateway-run.js");
+  await runGateway(opts);
+}
+
+function buildProgram(): Command {
+  const program = new Command("openclaw")
+    .description("OpenClaw Gateway: the control plane of your personal AI assistant, on one port.\nRoot flags: --dev (profile ~/.openclaw-dev, port 19001), --profile <name> (~/.openclaw-<name>).")
+    .version(GATEWAY_VERSION, "-V, --version")
+    .enablePositionalOptions()
+    .showHelpAfterError();
+
+  const gateway = addRunOptions(program.command("gateway").description("run the gateway in the foreground, or talk to a running one"))
+    .enablePositionalOptions()
+    .passThroughOptions()
+    .action((opts) => runGatewayAction(opts));
+
+  addRunOptions(gateway.command("run").description("run the gateway in the foreground (same as `openclaw gateway`)")).action((opts, cmd: Command) =>
+    runGatewayAction({ ...cmd.parent!.opts(), ...opts }),
+  );
+
+  addClientOptions(gateway.command("call <method>").description("call one gateway RPC method and print its JSON result"))
+    .option("--params <json>", "params as a JSON object", "{}")
+    .option("--scopes <list>", "comma-separated operator scopes to request", "operator.admin")
+    .action(async (method: string, opts) => (await import("./commands/call.js")).callCommand(method, opts));
+
+  addClientOptions(gateway.command("health").description("ask the gateway for its health snapshot"))
+    .option("--verbose", "force a fresh snapshot instead of the cached one")
+    .action(async (opts) => (await import("./commands/health.js")).healthCommand(opts));
+
+  addClientOptions(gateway.command("status").description("service state, runtime, and a connectivity probe of the gateway"))
+    .option("--no-probe", "skip the connectivity probe")
+    .option("--require-rpc", "also run a read RPC and exit non-zero if it fails")
+    .option("--deep", "include extra diagnostics")
+    .action(async (opts) => (await import("./commands/gateway-status.js")).gatewayStatusCommand(opts));
+
+  addClientOptions(gateway.command("probe").description("probe the local gateway (and --url) and report what answered"), 3000).action(
+    async (opts: ClientFlags) => (await import("./commands/gateway-probe.js")).gatewayProbeCommand(opts),
+  );
+
+  gateway
+    .command("auth-token")
+    .description("print the gateway token (terminal only)")
+    .option("--show", "required: print the token")
+    .action(async (opts) => (await import("./commands/auth-token.js")).authTokenCommand(opts));
+
+  addClientOptions(program.command("health").description("gateway health (channels, event loop)"))
+    .option("--verbose", "force a fresh snapshot instead of the cached one")
+    .action(async (opts) => (await import("./commands/health.js")).healthCommand(opts));
+
+  addClientOptions(program.command("status").description("gateway reachability, runtime, channels and health"))
+    .option("--deep", "refresh health instead of using the cached snapshot")
+    .action(async (opts) => (await import("./commands/status.js")).statusCommand(opts));
+
+  addClientOptions(program.command("logs").description("show the gateway's file log (via logs.tail)"), 30_000)
+    .option("--limit <n>", "lines per read (1-5000)", "200")
+    .option("--max-bytes <n>", "bytes per read (1-1000000)", "250000")
+    .option("--follow", "keep polling for new lines")
+    .option("--interval <ms>", "poll interval with --follow", "1000")
+    .option("--plain", "print raw lines")
+    .option("--utc", "show times in UTC")
+    .action(async (opts) => (await import("./commands/logs.js")).logsCommand(opts));
+
+  return program;
+}
+
+function reportFailure(err: unknown, json: boolean): never {
+  const message = err instanceof Error ? err.message : String(err);
+  const exitCode = err instanceof CliError ? err.exitCode : 1;
+  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { type: "cli_error", message } }) + "\n");
+  else process.stderr.write(`${message}\n`);
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  const rawArgs = process.argv.slice(2);
+  const json = rawArgs.includes("--json");
+  let args: string[];
+  try {
+    args = applyRootFlags(rawArgs);
+  } catch (err) {
+    reportFailure(err, json);
+  }
+  try {
+    await buildProgram().parseAsync(args, { from: "user" });
+  } catch (err) {
+    reportFailure(err, json);
+  }
+}
+
+void main();
