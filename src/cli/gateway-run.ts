@@ -1,18 +1,19 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { isLoopbackBindHost, resolveBindHost, type BindMode } from "../config/bind.js";
-import { generateGatewayToken, writeFirstRunConfig } from "../config/first-run.js";
-import { resolveConfigPath, resolveGatewayPort, resolveProfile, resolveStateDir } from "../config/paths.js";
+import { isLoopbackBindHost, type BindMode } from "../config/bind.js";
+import { writeFirstRunConfig } from "../config/first-run.js";
+import { resolveConfigPath, resolveProfile, resolveStateDir } from "../config/paths.js";
 import { AUTH_MODES, BIND_MODES } from "../config/schema.js";
 import { formatConfigIssues, readConfigSnapshot, type ConfigSnapshot } from "../config/snapshot.js";
-import { collectSecrets } from "../config/redact.js";
 import { acquireGatewayLock, type GatewayLock } from "../infra/gateway-lock.js";
 import { createLogger, logSink, type LevelSetting } from "../infra/logger.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../infra/log-file.js";
 import { freePort } from "../infra/port-free.js";
-import { hasSharedSecret, resolveServerAuth, type AuthMode, type ResolvedAuth } from "../server/auth.js";
+import type { AuthMode } from "../server/auth.js";
 import { wsLogSettings, type WsLogStyle } from "../server/connection.js";
-import { startGateway, type RunningGateway } from "../server/gateway.js";
+import { PortInUseError, type RunningGateway } from "../server/gateway.js";
+import { GatewayRuntime } from "../server/runtime.js";
+import { GatewaySetupError, type SettingsOverrides } from "../server/settings.js";
+import { detectSupervisor } from "../service/supervisor.js";
 import { CliError, EXIT_CONFIG } from "./exit.js";
 
 const log = createLogger("gateway");
@@ -101,62 +102,45 @@ function printFirstRunNotice(configPath: string, dashboardBase: string, token: s
   );
 }
 
-function configureLogging(snapshot: ConfigSnapshot, flags: GatewayRunFlags, auth: ResolvedAuth): void {
-  const logging = snapshot.config.logging ?? {};
-  const override = (flags.logLevel ?? process.env.OPENCLAW_LOG_LEVEL) as LevelSetting | undefined;
-  logSink.configure({
-    fileLevel: override ?? logging.level ?? "info",
-    consoleLevel: flags.verbose ? "debug" : override ?? logging.consoleLevel ?? "info",
-    consoleStyle: logging.consoleStyle ?? "pretty",
-    file: logging.file,
-    profile: resolveProfile(),
-    maxFileBytes: logging.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-    redactPatterns: logging.redactPatterns,
-  });
-  const secrets = collectSecrets(snapshot.parsed);
-  for (const value of [auth.token, auth.password]) if (value) secrets.add(value);
-  logSink.redactor.setSecrets(secrets);
-}
-
 /** `openclaw gateway [run]`: validates flags and config, then serves until SIGTERM/SIGINT. */
 export async function runGateway(flags: GatewayRunFlags): Promise<void> {
   const startedAt = performance.now();
-  const portFlag = parsePortFlag(flags.port);
-  const bindFlag = oneOf(flags.bind, BIND_MODES, 'Invalid --bind. Use "loopback", "lan", "tailnet", "auto", or "custom".');
-  const authFlag = oneOf<AuthMode>(flags.auth, AUTH_MODES, 'Invalid --auth. Use "none", "token", "password", or "trusted-proxy".');
+  const overrides: SettingsOverrides = {
+    port: parsePortFlag(flags.port),
+    bind: oneOf<BindMode>(flags.bind, BIND_MODES, 'Invalid --bind. Use "loopback", "lan", "tailnet", "auto", or "custom".'),
+    authMode: oneOf<AuthMode>(flags.auth, AUTH_MODES, 'Invalid --auth. Use "none", "token", "password", or "trusted-proxy".'),
+    token: flags.token,
+    password: readPasswordFlags(flags),
+  };
   const wsLog = oneOf<WsLogStyle>(flags.compact ? "compact" : flags.wsLog, ["auto", "compact", "full"], 'Invalid --ws-log. Use "auto", "compact", or "full".');
-  const password = readPasswordFlags(flags);
   if (flags.token) process.env.OPENCLAW_GATEWAY_TOKEN = flags.token;
 
   const stateDir = resolveStateDir();
   const configPath = resolveConfigPath();
+  const profile = resolveProfile();
   log.info("loading configuration…");
   const externalToken = Boolean(flags.token || process.env.OPENCLAW_GATEWAY_TOKEN);
   const { snapshot, created } = loadConfigOrCreate(configPath, externalToken, Boolean(flags.allowUnconfigured));
-
-  const { port } = resolveGatewayPort({ flag: portFlag, configPort: snapshot.config.gateway?.port });
-  const bindMode: BindMode = bindFlag ?? snapshot.config.gateway?.bind ?? "loopback";
-  const bindHost = resolveBindHost(bindMode, snapshot.config);
+  for (const warning of snapshot.warnings) log.warn(warning);
 
   log.info("resolving authentication…");
-  const auth = resolveServerAuth(snapshot.config, { mode: authFlag, token: flags.token, password });
-  configureLogging(snapshot, flags, auth);
+  let runtime: GatewayRuntime;
+  try {
+    runtime = new GatewayRuntime({
+      configPath,
+      stateDir,
+      profile,
+      snapshot,
+      overrides,
+      logOverrides: { verbose: flags.verbose, level: flags.logLevel as LevelSetting | undefined, profile },
+    });
+  } catch (err) {
+    if (err instanceof GatewaySetupError) throw new CliError(err.message, err.exitCode);
+    throw err;
+  }
   wsLogSettings.verbose = Boolean(flags.verbose);
   wsLogSettings.style = wsLog ?? "auto";
-
-  if (auth.mode === "password" && !auth.password) {
-    throw new CliError("Gateway auth is set to password, but no password is configured. Set gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD.", EXIT_CONFIG);
-  }
-  if (auth.mode === "trusted-proxy") throw new CliError("Gateway auth mode trusted-proxy is not supported by this gateway yet.", EXIT_CONFIG);
-  if (!isLoopbackBindHost(bindHost) && !hasSharedSecret(auth)) {
-    throw new CliError(`Refusing to bind gateway to ${bindMode} (${bindHost}) without auth. Set gateway.auth.token or gateway.auth.password, or use --bind loopback.`, EXIT_CONFIG);
-  }
-  if (auth.mode === "none") log.warn("Gateway auth mode=none explicitly configured; all gateway connections are unauthenticated.");
-  if (auth.mode === "token" && !auth.token) {
-    auth.token = generateGatewayToken();
-    logSink.redactor.setSecrets([...collectSecrets(snapshot.parsed), auth.token]);
-    log.warn("Gateway auth token was missing. Generated a runtime token for this startup without changing config; restart will generate a different token. Persist one with gateway.auth.token.");
-  }
+  const { port, bindHost } = runtime.currentSettings;
 
   if (flags.force) await freePort(port, bindHost, (line) => log.info(line));
 
@@ -165,26 +149,45 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
   try {
     lock = await acquireGatewayLock({ stateDir, configPath, port });
   } catch (err) {
+    await exitIfSupervisedDuplicate(port);
     throw new CliError(`Gateway failed to start: ${(err as Error).message}\nIf the gateway is supervised, stop it with: openclaw gateway stop`);
   }
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ port, bindHost, config: snapshot, auth, stateDir, profile: resolveProfile() });
+    gateway = await runtime.start();
   } catch (err) {
     lock.release();
+    if (err instanceof PortInUseError) await exitIfSupervisedDuplicate(port);
     throw new CliError(`Gateway failed to start: ${(err as Error).message}`);
   }
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-  log.info(`listening on ws://${bindHost}:${gateway.port} (${seconds}s, auth=${auth.mode})`);
+  log.info(`listening on ws://${bindHost}:${gateway.port} (${seconds}s, auth=${runtime.currentSettings.auth.mode})`);
   log.info(`log file: ${logSink.filePath}`);
   if (created) printFirstRunNotice(configPath, `http://${isLoopbackBindHost(bindHost) ? "127.0.0.1" : bindHost}:${gateway.port}`, snapshot.config.gateway?.auth?.token);
   log.info("gateway ready");
-  installSignalHandlers(gateway, lock);
+  installSignalHandlers(runtime, lock);
 }
 
-function installSignalHandlers(gateway: RunningGateway, lock: GatewayLock): void {
+/**
+ * Under systemd, a second gateway that finds a healthy one already serving exits 78, which the unit's
+ * RestartPreventExitStatus turns into "stop retrying" instead of a restart loop.
+ */
+async function exitIfSupervisedDuplicate(port: number): Promise<void> {
+  if (detectSupervisor(process.env) !== "systemd") return;
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { ok?: boolean; status?: string };
+    if (res.status === 200 && body.ok && body.status === "live") {
+      throw new CliError("gateway already running under systemd; existing gateway is healthy, exiting with code 78 to prevent a systemd Restart=always loop", EXIT_CONFIG);
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+  }
+}
+
+function installSignalHandlers(runtime: GatewayRuntime, lock: GatewayLock): void {
   let shuttingDown = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onStop = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
       log.info(`received ${signal} during shutdown; ignoring`);
       return;
@@ -195,19 +198,23 @@ function installSignalHandlers(gateway: RunningGateway, lock: GatewayLock): void
       lock.release();
       logSink.flushSync();
       process.exit(1);
-    }, 10_000);
+    }, 15_000);
     hardExit.unref();
-    gateway
+    runtime
       .stop("gateway stopping")
       .catch((err: Error) => log.error(`shutdown error: ${err.message}`))
-      .finally(async () => {
+      .finally(() => {
         lock.release();
-        await logSink.drained();
         process.exit(0);
       });
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onStop);
+  process.on("SIGINT", onStop);
+  process.on("SIGUSR2", () => {
+    if (shuttingDown) return;
+    log.info("received SIGUSR2; restarting");
+    runtime.requestRestart("SIGUSR2");
+  });
   process.on("exit", () => {
     lock.release();
     logSink.flushSync();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { uptimeMs, type GatewayContext } from "../server/context.js";
+import { safeModeOf } from "../server/health.js";
 
 export const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
@@ -56,7 +57,7 @@ export function handleProbe(req: IncomingMessage, res: ServerResponse, pathname:
   }
   const failing = phase === "running" ? [] : [phase === "draining" ? "gateway-draining" : "startup-sidecars"];
   const ready = failing.length === 0;
-  const body = details ? { ready, failing, uptimeMs: uptimeMs(gateway), eventLoop: gateway.eventLoop.sample() } : { ready };
+  const body = details ? { ready, failing, uptimeMs: uptimeMs(gateway), eventLoop: gateway.eventLoop.sample(), ...safeModeOf(gateway) } : { ready };
   sendJson(res, ready ? 200 : 503, body);
   return true;
 }

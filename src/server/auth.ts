@@ -89,3 +89,9 @@ export function authFailureError(reason: AuthFailureReason, retryAfterMs?: numbe
     details,
   };
 }
+
+/** Identifies the active shared secret without keeping it; connections remember which one they used. */
+export function secretFingerprint(auth: ResolvedAuth): string {
+  const secret = auth.mode === "token" ? auth.token : auth.mode === "password" ? auth.password : undefined;
+  return secret ? createHash("sha256").update(secret).digest("hex").slice(0, 16) : "";
+}

@@ -238,10 +238,13 @@ export class GatewayConnection implements EventSubscriber {
       return;
     }
     if (result instanceof Promise) {
-      result.then(
-        (value) => this.respond(frame, true, value, started),
-        (err) => this.respond(frame, false, toErrorShape(err), started),
-      );
+      this.gateway.activeRequests++;
+      result
+        .then(
+          (value) => this.respond(frame, true, value, started),
+          (err) => this.respond(frame, false, toErrorShape(err), started),
+        )
+        .finally(() => this.gateway.activeRequests--);
     } else {
       this.respond(frame, true, result, started);
     }

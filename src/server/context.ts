@@ -3,12 +3,25 @@ import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
 import type { ResolvedAuth } from "./auth.js";
 import type { AuthRateLimiter } from "./auth-rate-limit.js";
+import type { BreakerState } from "./boot-history.js";
 import type { EventHub } from "./event-hub.js";
 import type { HealthMonitor } from "./health.js";
 import type { PresenceRegistry } from "./presence.js";
 import type { SystemEventQueue } from "./system-events.js";
 
 export type GatewayPhase = "starting" | "running" | "draining";
+
+/** What the process around the server offers: config reload and restart (absent in bare servers). */
+export type GatewayControl = {
+  /** Re-reads the config from disk and applies it; resolves with what happened. */
+  reloadConfig(trigger: string): Promise<ReloadOutcome>;
+  requestRestart(reason: string): void;
+};
+
+export type ReloadOutcome =
+  | { status: "unchanged" }
+  | { status: "skipped"; reason: string }
+  | { status: "applied"; mode: "noop" | "hot" | "restart"; changedPaths: string[] };
 
 /** Everything a connection or a method handler may use; built once per gateway start. */
 export type GatewayContext = {
@@ -32,6 +45,11 @@ export type GatewayContext = {
   readonly eventLoop: EventLoopMonitor;
   readonly systemEvents: SystemEventQueue;
   readonly advertisedEvents: readonly string[];
+  /** Requests being handled right now; a restart waits for them (bounded). */
+  activeRequests: number;
+  control?: GatewayControl;
+  /** The crash-loop breaker, when the process records boots. */
+  breaker(): BreakerState | null;
 };
 
 export function uptimeMs(gateway: Pick<GatewayContext, "startedAt">): number {

@@ -17,10 +17,11 @@ import { EventLoopMonitor } from "../infra/event-loop.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { handleProbe, sendJson } from "../http/probes.js";
 import { createCoreRegistry } from "../methods/index.js";
-import type { ResolvedAuth } from "./auth.js";
+import { secretFingerprint, type ResolvedAuth } from "./auth.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT, isLoopbackAddress, type RateLimitSettings } from "./auth-rate-limit.js";
 import { GatewayConnection } from "./connection.js";
-import { broadcastHealth, type GatewayContext, type GatewayPhase } from "./context.js";
+import { broadcastHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
+import type { BreakerState } from "./boot-history.js";
 import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
 import { PresenceRegistry } from "./presence.js";
@@ -41,14 +42,23 @@ export type GatewayOptions = {
   /** How often and how long to retry a port that is still in use (TIME_WAIT, a stopping gateway). */
   portRetry?: { attempts: number; intervalMs: number };
   intervals?: { tickMs?: number; pingMs?: number; healthMs?: number };
+  control?: GatewayControl;
+  breaker?: () => BreakerState | null;
 };
 
 export type RunningGateway = {
   readonly port: number;
   readonly context: GatewayContext;
-  /** Broadcasts `shutdown`, closes every socket with 1012 and stops listening. */
-  stop(reason?: string, restartExpectedMs?: number): Promise<void>;
+  /**
+   * Waits (bounded) for requests in flight, broadcasts `shutdown`, closes every socket with 1012
+   * and stops listening.
+   */
+  stop(reason?: string, opts?: { restartExpectedMs?: number; drainMs?: number }): Promise<void>;
+  /** Swaps in a config the running server can take live; a new shared secret drops old-secret clients. */
+  applyConfig(next: ConfigSnapshot, nextAuth: ResolvedAuth): void;
 };
+
+const DEFAULT_DRAIN_MS = 5000;
 
 export class PortInUseError extends Error {}
 
@@ -97,8 +107,8 @@ async function listen(server: Server, port: number, host: string, retry: { attem
 
 /** Starts the HTTP + WebSocket server on one port and the background timers (tick, ping, health). */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const config = opts.config;
-  const auth = opts.auth;
+  let config = opts.config;
+  let auth = opts.auth;
   let phase: GatewayPhase = "starting";
   const bootId = randomUUID();
   const eventLoop = new EventLoopMonitor();
@@ -130,6 +140,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     eventLoop,
     systemEvents: new SystemEventQueue(),
     advertisedEvents: ADVERTISED_EVENTS,
+    activeRequests: 0,
+    control: opts.control,
+    breaker: opts.breaker ?? (() => null),
   };
 
   const server = createServer((req, res) => {
@@ -190,12 +203,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   for (const timer of [tick, ping, healthTimer]) timer.unref();
 
   let stopping: Promise<void> | null = null;
-  const stop = (reason = "gateway stopping", restartExpectedMs?: number) => {
+  const stop = (reason = "gateway stopping", stopOpts: { restartExpectedMs?: number; drainMs?: number } = {}) => {
     stopping ??= (async () => {
       phase = "draining";
       clearInterval(tick);
       clearInterval(ping);
       clearInterval(healthTimer);
+      const drainUntil = Date.now() + (stopOpts.drainMs ?? DEFAULT_DRAIN_MS);
+      if (context.activeRequests > 0) log.info(`draining active work before ${reason} with timeout ${stopOpts.drainMs ?? DEFAULT_DRAIN_MS}ms: requests=${context.activeRequests}`);
+      while (context.activeRequests > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+      const { restartExpectedMs } = stopOpts;
       events.broadcast("shutdown", restartExpectedMs === undefined ? { reason } : { reason, restartExpectedMs });
       for (const conn of connections) conn.close(CloseCode.serviceRestart, "service restart");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -210,11 +227,32 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return stopping;
   };
 
+  const applyConfig = (next: ConfigSnapshot, nextAuth: ResolvedAuth) => {
+    const oldFingerprint = secretFingerprint(auth);
+    config = next;
+    auth = nextAuth;
+    context.rateLimiter.configure(rateLimitSettings(next));
+    const newFingerprint = secretFingerprint(nextAuth);
+    if (newFingerprint !== oldFingerprint) {
+      let dropped = 0;
+      for (const conn of connections) {
+        if (conn.info && conn.info.authSecretFingerprint !== newFingerprint) {
+          conn.close(CloseCode.authChanged, "gateway auth changed");
+          dropped++;
+        }
+      }
+      log.info(`gateway auth rotated; disconnected ${dropped} client(s) that used the old secret`);
+    }
+    health.refresh();
+    broadcastHealth(context);
+  };
+
   return {
     get port() {
       return port;
     },
     context,
     stop,
+    applyConfig,
   };
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   CloseCode,
   MAX_BUFFERED_BYTES,
@@ -12,7 +11,7 @@ import { validateConnectParams, type ConnectParams } from "../protocol/connect-p
 import { ErrorCodes, type ErrorShape } from "../protocol/errors.js";
 import type { RequestFrame } from "../protocol/frames.js";
 import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
-import { authFailureError, checkSharedSecret, type AuthFailureReason } from "./auth.js";
+import { authFailureError, checkSharedSecret, secretFingerprint, type AuthFailureReason } from "./auth.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
 import { uptimeMs, type GatewayContext } from "./context.js";
@@ -57,10 +56,6 @@ function originProblem(origin: string, hostHeader: string | undefined, allowed: 
   if (isLoopbackHost(url.hostname)) return null;
   if (hostHeader && url.host.toLowerCase() === hostHeader.toLowerCase()) return null;
   return "origin-not-allowed";
-}
-
-function fingerprint(secret: string | undefined): string {
-  return secret ? createHash("sha256").update(secret).digest("hex").slice(0, 16) : "";
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -126,7 +121,6 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
   }
 
   const scopes = new Set((params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
-  const secret = result.method === "token" ? auth.token : result.method === "password" ? auth.password : undefined;
   const info: ConnectionInfo = {
     connId: conn.connId,
     role,
@@ -137,7 +131,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     remoteIp: conn.remoteIp,
     isLoopback: conn.isLoopback,
     authMethod: result.method,
-    authSecretFingerprint: fingerprint(secret),
+    authSecretFingerprint: secretFingerprint(auth),
   };
 
   const trackPresence = !EPHEMERAL_MODES.has(params.client.mode);
@@ -187,7 +181,7 @@ function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInf
     features: { methods: gateway.methods.advertised(), events: [...gateway.advertisedEvents] },
     snapshot: {
       presence: gateway.presence.list(),
-      health: gateway.health.current,
+      health: gateway.health.forHello,
       stateVersion: { presence: gateway.presence.version, health: gateway.health.version },
       uptimeMs: uptimeMs(gateway),
       ...(admin ? { configPath: gateway.config().path, stateDir: gateway.stateDir, authMode: gateway.auth().mode } : {}),

@@ -39,6 +39,21 @@ function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
     agents: [{ agentId: DEFAULT_AGENT_ID, isDefault: true, heartbeat: heartbeatOf(), sessions }],
     sessions,
     eventLoop: gateway.eventLoop.sample(),
+    ...safeModeOf(gateway),
+  };
+}
+
+/** Present only while the crash-loop breaker holds channel auto-start back. */
+export function safeModeOf(gateway: GatewayContext): { safeMode?: { reason: string; uncleanBoots: number; windowMs: number; channelAutoStart: false } } {
+  const breaker = gateway.breaker();
+  if (!breaker?.tripped) return {};
+  return {
+    safeMode: {
+      reason: `restart-loop breaker tripped: ${breaker.uncleanBoots} unclean boots within ${breaker.windowMs}ms; channel auto-start suppressed`,
+      uncleanBoots: breaker.uncleanBoots,
+      windowMs: breaker.windowMs,
+      channelAutoStart: false,
+    },
   };
 }
 
@@ -55,6 +70,13 @@ export class HealthMonitor {
   /** The cached snapshot, or `{}` before the first refresh. */
   get current(): HealthSummary | Record<string, never> {
     return this.summary ?? {};
+  }
+
+  /** The snapshot as hello-ok may carry it: that schema is closed, so extensions stay out. */
+  get forHello(): Omit<HealthSummary, "safeMode"> | Record<string, never> {
+    if (!this.summary) return {};
+    const { safeMode: _omitted, ...rest } = this.summary;
+    return rest;
   }
 
   get currentJson(): RawJson {

@@ -1,0 +1,46 @@
+import { isLoopbackBindHost, resolveBindHost, type BindMode } from "../config/bind.js";
+import { generateGatewayToken } from "../config/first-run.js";
+import { resolveGatewayPort } from "../config/paths.js";
+import type { ConfigSnapshot } from "../config/snapshot.js";
+import { hasSharedSecret, resolveServerAuth, type AuthMode, type ResolvedAuth } from "./auth.js";
+
+export const EXIT_CONFIG = 78;
+
+/** A setting that makes the gateway refuse to start (or refuse a reload); carries the exit code. */
+export class GatewaySetupError extends Error {
+  constructor(message: string, readonly exitCode = EXIT_CONFIG) {
+    super(message);
+  }
+}
+
+/** Command-line choices that outrank the config file, on the first start and on every reload. */
+export type SettingsOverrides = { port?: number; bind?: BindMode; authMode?: AuthMode; token?: string; password?: string };
+
+export type GatewaySettings = { port: number; bindMode: BindMode; bindHost: string; auth: ResolvedAuth; warnings: string[] };
+
+/**
+ * Port, bind address and auth for a config, with the start-up guards applied. A token generated for
+ * a config without one is reused from `previous` so a reload does not lock clients out.
+ */
+export function resolveSettings(snapshot: ConfigSnapshot, overrides: SettingsOverrides, previous?: GatewaySettings): GatewaySettings {
+  const config = snapshot.config;
+  const { port } = resolveGatewayPort({ flag: overrides.port, configPort: config.gateway?.port });
+  const bindMode: BindMode = overrides.bind ?? config.gateway?.bind ?? "loopback";
+  const bindHost = resolveBindHost(bindMode, config);
+  const auth = resolveServerAuth(config, { mode: overrides.authMode, token: overrides.token, password: overrides.password });
+  const warnings: string[] = [];
+  if (auth.mode === "password" && !auth.password) {
+    throw new GatewaySetupError("Gateway auth is set to password, but no password is configured. Set gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD.");
+  }
+  if (auth.mode === "trusted-proxy") throw new GatewaySetupError("Gateway auth mode trusted-proxy is not supported by this gateway yet.");
+  if (!isLoopbackBindHost(bindHost) && !hasSharedSecret(auth)) {
+    throw new GatewaySetupError(`Refusing to bind gateway to ${bindMode} (${bindHost}) without auth. Set gateway.auth.token or gateway.auth.password, or use --bind loopback.`);
+  }
+  if (auth.mode === "none") warnings.push("Gateway auth mode=none explicitly configured; all gateway connections are unauthenticated.");
+  if (auth.mode === "token" && !auth.token) {
+    auth.token = previous?.auth.generatedToken ? previous.auth.token : generateGatewayToken();
+    auth.generatedToken = true;
+    warnings.push("Gateway auth token was missing. Generated a runtime token for this startup without changing config; restart will generate a different token. Persist one with gateway.auth.token.");
+  }
+  return { port, bindMode, bindHost, auth, warnings };
+}
