@@ -1,7 +1,7 @@
 /**
  * openclaw-gateway benchmark suite (`npm run bench`).
  *
- * Measures the real gateway CLI process (`node dist/openclaw.mjs gateway, the installed `openclaw` bin`) against a bare `ws`
+ * Measures the real gateway CLI process (`node dist/openclaw.mjs gateway`, the installed `openclaw` bin) against a bare `ws`
  * baseline server (dist/bench/baseline-server.js), both as separate processes, driven by the same
  * load generator (dist/bench/load.js) in a third process. The machine is shared and noisy, so
  * the headline figures are ratios taken in the same run; absolute numbers are for context.
