@@ -11,6 +11,8 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
+  // jsonc-parser's default (UMD) build loads its parts with require() calls a bundler cannot follow.
+  mainFields: ["module", "main"],
   logLevel: "warning",
   // ws probes optional native add-ons with require() in try/catch; they are not installed.
   external: ["bufferutil", "utf-8-validate"],

@@ -85,6 +85,32 @@ function buildProgram(): Command {
     .option("--utc", "show times in UTC")
     .action(async (opts) => (await import("./commands/logs.js")).logsCommand(opts));
 
+  const config = program.command("config").description("read and change the config file (the running gateway reloads it)");
+  config
+    .command("get <path>")
+    .description("print a config value (secrets redacted); dotted or bracket paths")
+    .option("--json", "print JSON")
+    .action(async (path: string, opts) => (await import("./commands/config.js")).configGetCommand(path, opts));
+  config
+    .command("set <path> <value>")
+    .description("set a value (parsed as JSON5, else taken as a string) and say whether it applies live")
+    .option("--strict-json", "the value must be strict JSON")
+    .action(async (path: string, value: string, opts) => (await import("./commands/config.js")).configSetCommand(path, value, opts));
+  config
+    .command("unset <path>")
+    .description("remove a value")
+    .action(async (path: string) => (await import("./commands/config.js")).configUnsetCommand(path));
+  config
+    .command("validate")
+    .description("check the config against the schema (exit 78 when invalid)")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./commands/config.js")).configValidateCommand(opts));
+  config
+    .command("file")
+    .description("print the config file path")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./commands/config.js")).configFileCommand(opts));
+
   return program;
 }
 

@@ -26,12 +26,12 @@ export const configGetMethod = defineMethod({
     const redacted = redactConfig(disk.parsed);
     return {
       path: disk.path,
-      includedPaths: [],
+      includedPaths: disk.includedPaths,
       exists: disk.exists,
       raw: disk.raw === null ? null : redactText(disk.raw, secrets),
       parsed: redacted,
       sourceConfig: redacted,
-      resolved: redacted,
+      resolved: redactConfig(disk.config),
       valid: disk.valid,
       runtimeConfig: redactConfig(applied.config),
       config: redacted,

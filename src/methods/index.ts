@@ -1,5 +1,6 @@
 import { channelsStatusMethod } from "./channels-status.js";
 import { configGetMethod } from "./config-get.js";
+import { configApplyMethod, configPatchMethod, configSchemaMethod, configSetMethod } from "./config-write.js";
 import { healthMethod } from "./health.js";
 import { logsTailMethod } from "./logs-tail.js";
 import { lastHeartbeatMethod, systemPresenceMethod } from "./presence.js";
@@ -15,6 +16,10 @@ export function createCoreRegistry(): MethodRegistry {
     systemEventMethod,
     lastHeartbeatMethod,
     configGetMethod,
+    configSetMethod,
+    configApplyMethod,
+    configPatchMethod,
+    configSchemaMethod,
     logsTailMethod,
     channelsStatusMethod,
   );
