@@ -75,8 +75,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Dotted paths whose values differ; arrays are compared whole. */
+/** Dotted paths whose values differ (down to leaves, also for added or removed sections); arrays are compared whole. */
 export function diffConfigPaths(prev: unknown, next: unknown, prefix = ""): string[] {
+  if (prev === undefined && isPlainObject(next)) prev = {};
+  if (next === undefined && isPlainObject(prev)) next = {};
   if (isPlainObject(prev) && isPlainObject(next)) {
     const keys = new Set([...Object.keys(prev), ...Object.keys(next)]);
     return [...keys].sort().flatMap((key) => diffConfigPaths(prev[key], next[key], prefix ? `${prefix}.${key}` : key));
