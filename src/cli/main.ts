@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { GATEWAY_VERSION } from "../protocol/constants.js";
+import { logSink } from "../infra/logger.js";
 import { applyRootFlags } from "./root-flags.js";
 import { CliError } from "./exit.js";
 import { addClientOptions, type ClientFlags } from "./connection.js";
@@ -119,11 +120,12 @@ function reportFailure(err: unknown, json: boolean): never {
   const exitCode = err instanceof CliError ? err.exitCode : 1;
   if (json) process.stdout.write(JSON.stringify({ ok: false, error: { type: "cli_error", message } }) + "\n");
   else process.stderr.write(`${message}\n`);
+  logSink.flushSync();
   process.exit(exitCode);
 }
 
 async function main(): Promise<void> {
-  const rawArgs = process.argv.slice(2);
+  const rawArgs = process.argv.slice(2).map((arg, i) => (i === 0 && arg === "-v" ? "--version" : arg));
   const json = rawArgs.includes("--json");
   let args: string[];
   try {

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { PROFILE_NAME_PATTERN, resolveHomeDir, type Env } from "../config/paths.js";
 import { DEV_GATEWAY_PORT } from "../protocol/constants.js";
 import { CliError } from "./exit.js";
@@ -27,11 +27,25 @@ export function applyRootFlags(argv: string[], env: Env = process.env): string[]
   if (profile !== undefined && !PROFILE_NAME_PATTERN.test(profile)) throw new CliError('Invalid --profile (use letters, numbers, "_", "-" only)');
   const name = dev ? "dev" : profile;
   if (name && name !== "default") {
-    const stateDir = join(resolveHomeDir(env), `.openclaw-${name}`);
+    const home = resolveHomeDir(env);
+    const stateDir = join(home, `.openclaw-${name}`);
     env.OPENCLAW_PROFILE = name;
-    env.OPENCLAW_STATE_DIR = stateDir;
-    env.OPENCLAW_CONFIG_PATH = join(stateDir, "openclaw.json");
+    if (isCanonicalStateDir(env.OPENCLAW_STATE_DIR, home)) env.OPENCLAW_STATE_DIR = stateDir;
+    if (isCanonicalConfigPath(env.OPENCLAW_CONFIG_PATH, home)) env.OPENCLAW_CONFIG_PATH = join(env.OPENCLAW_STATE_DIR ?? stateDir, "openclaw.json");
     if (dev && !env.OPENCLAW_GATEWAY_PORT) env.OPENCLAW_GATEWAY_PORT = String(DEV_GATEWAY_PORT);
   }
   return rest;
+}
+
+/** Unset, or a profile's default location: a profile flag may replace it. A path the user chose stays. */
+function isCanonicalStateDir(value: string | undefined, home: string): boolean {
+  if (!value) return true;
+  const dir = resolve(value);
+  return dirname(dir) === home && /^\.openclaw(-[a-z0-9][a-z0-9_-]*)?$/i.test(basename(dir));
+}
+
+function isCanonicalConfigPath(value: string | undefined, home: string): boolean {
+  if (!value) return true;
+  const file = resolve(value);
+  return basename(file) === "openclaw.json" && isCanonicalStateDir(dirname(file), home);
 }

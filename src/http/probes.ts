@@ -39,7 +39,8 @@ export function handleProbe(req: IncomingMessage, res: ServerResponse, pathname:
   const isReady = READY.has(pathname);
   if (!isLive && !isStartup && !isReady) return false;
   if (req.method !== "GET" && req.method !== "HEAD") {
-    sendJson(res, 405, { error: { message: "Method Not Allowed", type: "method_not_allowed" } }, { Allow: "GET, HEAD" });
+    res.writeHead(405, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8", Allow: "GET, HEAD" });
+    res.end("Method Not Allowed");
     return true;
   }
   if (isLive) {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive, processStartTime } from "./process-info.js";
+import { isProcessAlive, processCommandLine, processStartTime } from "./process-info.js";
 
 export const LOCK_ACQUIRE_TIMEOUT_MS = 5000;
 const POLL_MS = 100;
@@ -21,6 +21,10 @@ export class GatewayLockError extends Error {}
 export function lockDir(stateDir: string): string {
   const uid = process.getuid?.();
   return join(stateDir, "tmp", uid === undefined ? "openclaw" : `openclaw-${uid}`);
+}
+
+export function stateLockPath(stateDir: string): string {
+  return join(lockDir(stateDir), "gateway.state.lock");
 }
 
 export function configLockPath(stateDir: string, configPath: string): string {
@@ -49,19 +53,41 @@ function holderIsGone(path: string, payload: LockPayload | null): boolean {
   if (!isProcessAlive(payload.pid)) return true;
   if (payload.startTime !== undefined) {
     const current = processStartTime(payload.pid);
-    if (current !== undefined && current !== payload.startTime) return true;
+    if (current !== undefined) return current !== payload.startTime;
   }
-  return false;
+  // Without a start time to compare, a pid now running something other than a gateway was reused.
+  const command = processCommandLine(payload.pid);
+  return command !== undefined && !/\bgateway\b/.test(command);
 }
 
 export type GatewayLock = { path: string; release(): void };
 
-/** Takes the per-config gateway lock (O_EXCL file with pid and start time), reclaiming stale ones. */
+/**
+ * Takes the gateway locks: one per state dir (always) and one per config file (skipped with
+ * OPENCLAW_ALLOW_MULTI_GATEWAY=1). Each is an O_EXCL file with pid and start time; stale ones are reclaimed.
+ */
 export async function acquireGatewayLock(
   opts: { stateDir: string; configPath: string; port?: number },
   timeoutMs = LOCK_ACQUIRE_TIMEOUT_MS,
 ): Promise<GatewayLock> {
-  const path = configLockPath(opts.stateDir, opts.configPath);
+  const stateLock = await acquireLockFile(stateLockPath(opts.stateDir), opts, timeoutMs);
+  if (process.env.OPENCLAW_ALLOW_MULTI_GATEWAY === "1") return stateLock;
+  try {
+    const configLock = await acquireLockFile(configLockPath(opts.stateDir, opts.configPath), opts, timeoutMs);
+    return {
+      path: configLock.path,
+      release() {
+        configLock.release();
+        stateLock.release();
+      },
+    };
+  } catch (err) {
+    stateLock.release();
+    throw err;
+  }
+}
+
+async function acquireLockFile(path: string, opts: { stateDir: string; configPath: string; port?: number }, timeoutMs: number): Promise<GatewayLock> {
   mkdirSync(lockDir(opts.stateDir), { recursive: true, mode: 0o700 });
   const startTime = processStartTime(process.pid);
   const payload: LockPayload = {

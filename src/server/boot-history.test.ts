@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BootHistory, CRASH_LOOP_WINDOW_MS } from "./boot-history.js";
@@ -41,8 +41,10 @@ test("clean stops and boots whose process still runs are not crashes", () => {
   assert.equal(saved.filter((r: { outcome?: string }) => r.outcome === "clean_stop").length, 3);
 });
 
-test("an unreadable history fails open", () => {
-  const h = new BootHistory("/proc/definitely/not/writable");
+test("an unwritable state dir fails open", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ocgw-boot-"));
+  writeFileSync(join(dir, "state"), "a file where the state folder should be");
+  const h = new BootHistory(dir);
   h.recordBoot("x");
   assert.equal(h.breaker("x").tripped, false);
 });

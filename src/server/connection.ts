@@ -8,8 +8,8 @@ import {
   MAX_BUFFERED_BYTES,
   MAX_CLOSE_REASON_BYTES,
   MAX_CONSECUTIVE_ROLE_ERRORS,
+  MAX_PAYLOAD_BYTES,
   MAX_PENDING_HANDSHAKE_FRAMES,
-  MAX_PREAUTH_PAYLOAD_BYTES,
 } from "../protocol/constants.js";
 import { ErrorCodes, missingScopeError, toErrorShape, type ErrorShape } from "../protocol/errors.js";
 import { requestFrameProblem, serializeResponse, truncateCloseReason, type RequestFrame } from "../protocol/frames.js";
@@ -19,6 +19,7 @@ import type { MethodSpec } from "../methods/registry.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import { broadcastPresence, type GatewayContext } from "./context.js";
 import type { EventSubscriber } from "./event-hub.js";
+import type { PresenceEntry } from "./presence.js";
 import { performConnect } from "./handshake.js";
 
 const wsLog = createLogger("gateway/ws");
@@ -35,11 +36,6 @@ function rawToString(data: RawData): string {
   return Buffer.from(data).toString("utf8");
 }
 
-function rawByteLength(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return (data as Buffer | ArrayBuffer).byteLength;
-}
-
 /** One WebSocket client from challenge to close: handshake, request dispatch and event delivery. */
 export class GatewayConnection implements EventSubscriber {
   readonly connId = randomUUID();
@@ -50,6 +46,8 @@ export class GatewayConnection implements EventSubscriber {
   alive = true;
 
   private state: State = "handshake";
+  /** Set once the server decided to close; a connect still being checked must not be admitted then. */
+  private closing = false;
   private pending: RawData[] = [];
   private seq = 0;
   private roleErrors = 0;
@@ -63,6 +61,9 @@ export class GatewayConnection implements EventSubscriber {
     readonly headers: IncomingHttpHeaders,
     private readonly onLeavePreauth: () => void,
   ) {
+    // The receiver refuses an over-limit pre-auth frame itself with a bare 1009; name the reason.
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) => close(code, code === CloseCode.tooLarge && reason === undefined ? "preauth payload too large" : reason);
     ws.on("message", (data) => this.onMessage(data));
     ws.on("pong", () => this.onPong());
     ws.on("close", (code) => this.onClose(code));
@@ -76,7 +77,8 @@ export class GatewayConnection implements EventSubscriber {
   }
 
   close(code: number, reason: string): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.closing) return;
+    this.closing = true;
     this.leaveHandshake();
     try {
       this.ws.close(code, truncateCloseReason(reason, MAX_CLOSE_REASON_BYTES));
@@ -116,10 +118,6 @@ export class GatewayConnection implements EventSubscriber {
       this.onRequestText(rawToString(data));
       return;
     }
-    if (rawByteLength(data) > MAX_PREAUTH_PAYLOAD_BYTES) {
-      this.close(CloseCode.tooLarge, "preauth payload too large");
-      return;
-    }
     if (this.state === "connecting") {
       if (this.pending.length >= MAX_PENDING_HANDSHAKE_FRAMES) this.close(CloseCode.policy, "too many pending handshake frames");
       else this.pending.push(data);
@@ -148,12 +146,12 @@ export class GatewayConnection implements EventSubscriber {
     this.state = "connecting";
     performConnect(this, frame).then(
       (outcome) => {
-        if (this.state === "closed") return;
+        if (this.state === "closed" || this.closing) return;
         if (!outcome.ok) {
           this.reject(frame.id, outcome.error, outcome.closeCode, outcome.closeReason);
           return;
         }
-        this.admit(frame.id, outcome.info, outcome.hello, outcome.trackPresence);
+        this.admit(frame.id, outcome.info, outcome.hello, outcome.presence);
       },
       (err: unknown) => {
         wsLog.error(`connect failed conn=${this.connId}: ${(err as Error).stack ?? err}`);
@@ -168,13 +166,19 @@ export class GatewayConnection implements EventSubscriber {
     this.close(closeCode, closeReason);
   }
 
-  private admit(id: string, info: ConnectionInfo, hello: unknown, trackPresence: boolean): void {
+  private admit(id: string, info: ConnectionInfo, hello: unknown, presence: { key: string; entry: PresenceEntry } | null): void {
     this.info = info;
     this.state = "connected";
     this.leaveHandshake();
+    raiseFrameLimit(this.ws, MAX_PAYLOAD_BYTES);
+    delete (this.ws as { close?: unknown }).close;
     this.gateway.events.add(this);
+    if (presence) {
+      this.presenceKey = presence.key;
+      this.gateway.presence.upsert(presence.key, presence.entry, this.connId);
+    }
     this.sendText(serializeResponse(id, true, hello));
-    if (trackPresence) broadcastPresence(this.gateway);
+    if (presence) broadcastPresence(this.gateway);
     const queued = this.pending;
     this.pending = [];
     for (const data of queued) this.onMessage(data);
@@ -254,11 +258,12 @@ export class GatewayConnection implements EventSubscriber {
     if (this.state === "closed") return;
     this.sendText(serializeResponse(frame.id, ok, payloadOrError));
     const ms = performance.now() - started;
-    if (!ok || ms >= SLOW_CALL_MS || wsLogSettings.verbose) {
+    const notable = !ok || ms >= SLOW_CALL_MS;
+    if (notable || wsLogSettings.verbose) {
       const detail = ok ? "" : ` error=${(payloadOrError as ErrorShape).code}: ${(payloadOrError as ErrorShape).message}`;
       const line = `⇄ res ${ok ? "✓" : "✗"} ${frame.method} ${Math.round(ms)}ms conn=${this.connId.slice(0, 8)} id=${frame.id}${detail}`;
-      if (wsLogSettings.verbose) wsLog.debug(line);
-      else wsLog.info(line);
+      if (notable) wsLog.info(line);
+      else wsLog.debug(line);
     }
   }
 
@@ -269,8 +274,17 @@ export class GatewayConnection implements EventSubscriber {
     this.leaveHandshake();
     this.gateway.events.remove(this);
     if (wasConnected && wsLogSettings.verbose) wsLog.debug(`→ close code=${code} conn=${this.connId.slice(0, 8)} durationMs=${Date.now() - this.openedAt}`);
-    if (this.presenceKey && this.gateway.presence.markDisconnected(this.presenceKey)) broadcastPresence(this.gateway);
+    if (this.presenceKey && this.gateway.presence.markDisconnected(this.presenceKey, this.connId)) broadcastPresence(this.gateway);
   }
+}
+
+/**
+ * ws fixes the frame cap per server; admitted clients get the larger post-auth cap on their own
+ * receiver. The field is internal to ws 8, so a missing receiver leaves the pre-auth cap in place.
+ */
+function raiseFrameLimit(ws: WebSocket, maxPayload: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = maxPayload;
 }
 
 /** Role and scope check; runs before the unknown-method check so non-admins cannot probe for names. */

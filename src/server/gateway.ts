@@ -7,7 +7,7 @@ import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   GATEWAY_VERSION,
   HEALTH_REFRESH_INTERVAL_MS,
-  MAX_PAYLOAD_BYTES,
+  MAX_PREAUTH_PAYLOAD_BYTES,
   MAX_PREAUTH_SOCKETS_PER_IP,
   PING_INTERVAL_MS,
   TICK_INTERVAL_MS,
@@ -152,7 +152,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   server.on("clientError", (_err, socket) => socket.destroy());
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
+  // Until a client is admitted its frames are capped at 64 KiB by the receiver itself, so an
+  // unauthenticated peer cannot make the server buffer large messages; admission raises the cap.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PREAUTH_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const ip = req.socket.remoteAddress ?? "unknown";

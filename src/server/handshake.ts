@@ -19,7 +19,7 @@ import { DEFAULT_AGENT_ID } from "./health.js";
 import type { PresenceEntry } from "./presence.js";
 
 export type ConnectOutcome =
-  | { ok: true; info: ConnectionInfo; hello: unknown; trackPresence: boolean }
+  | { ok: true; info: ConnectionInfo; hello: unknown; presence: { key: string; entry: PresenceEntry } | null }
   | { ok: false; error: ErrorShape; closeCode: number; closeReason?: string };
 
 const EPHEMERAL_MODES = new Set(["cli", "backend", "probe"]);
@@ -134,13 +134,11 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     authSecretFingerprint: secretFingerprint(auth),
   };
 
-  const trackPresence = !EPHEMERAL_MODES.has(params.client.mode);
-  if (trackPresence) {
-    const key = params.client.instanceId ?? conn.connId;
-    conn.presenceKey = key;
-    gateway.presence.upsert(key, presenceEntryFor(params, conn, [...scopes]));
-  }
-  return { ok: true, info, hello: buildHello(gateway, conn.connId, info, result.method), trackPresence };
+  const presence = EPHEMERAL_MODES.has(params.client.mode)
+    ? null
+    : { key: params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, conn, [...scopes]) };
+  const hello = buildHello(gateway, conn.connId, info, result.method, presence?.entry);
+  return { ok: true, info, hello, presence };
 }
 
 function authFailure(reason: AuthFailureReason, retryAfterMs?: number): ConnectOutcome {
@@ -172,15 +170,16 @@ function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes
   };
 }
 
-function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInfo, method: ConnectionInfo["authMethod"]) {
+function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInfo, method: ConnectionInfo["authMethod"], self?: PresenceEntry) {
   const admin = info.scopes.has(Scope.admin);
+  const presence = gateway.presence.list();
   return {
     type: "hello-ok",
     protocol: PROTOCOL_VERSION,
     server: { version: gateway.version, bootId: gateway.bootId, connId },
     features: { methods: gateway.methods.advertised(), events: [...gateway.advertisedEvents] },
     snapshot: {
-      presence: gateway.presence.list(),
+      presence: self ? [...presence, self] : presence,
       health: gateway.health.forHello,
       stateVersion: { presence: gateway.presence.version, health: gateway.health.version },
       uptimeMs: uptimeMs(gateway),

@@ -40,6 +40,8 @@ function deviceFamilyOf(os: string): string {
 /** Who is connected: the gateway's own entry plus tracked clients, with a version bumped on change. */
 export class PresenceRegistry {
   private entries = new Map<string, PresenceEntry>();
+  /** Which connection last claimed each key, so an old socket closing late cannot mark a newer one gone. */
+  private owners = new Map<string, string>();
   private readonly self: Omit<PresenceEntry, "ts">;
   version = 1;
 
@@ -62,22 +64,31 @@ export class PresenceRegistry {
   list(now = Date.now()): PresenceEntry[] {
     const out: PresenceEntry[] = [{ ...this.self, ts: now }];
     for (const [key, entry] of this.entries) {
-      if (now - entry.ts > TTL_MS) this.entries.delete(key);
+      if (now - entry.ts > TTL_MS) {
+        this.entries.delete(key);
+        this.owners.delete(key);
+      }
       else out.push(entry);
     }
     return out;
   }
 
-  upsert(key: string, entry: PresenceEntry): void {
+  upsert(key: string, entry: PresenceEntry, owner?: string): void {
     this.entries.delete(key);
     this.entries.set(key, entry);
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    if (owner) this.owners.set(key, owner);
+    if (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+      this.owners.delete(oldest);
+    }
     this.version++;
   }
 
-  markDisconnected(key: string, now = Date.now()): boolean {
+  markDisconnected(key: string, owner: string, now = Date.now()): boolean {
     const entry = this.entries.get(key);
-    if (!entry) return false;
+    if (!entry || this.owners.get(key) !== owner) return false;
+    this.owners.delete(key);
     this.upsert(key, { ...entry, reason: "disconnect", ts: now, lastActivityAt: now });
     return true;
   }
