@@ -63,9 +63,27 @@ test("invalid results, array shrinkage and includes fail closed", async () => {
   assert.equal(allowed.changed, true);
 
   const dir = mkdtempSync(join(tmpdir(), "ocgw-write-"));
-  writeFileSync(join(dir, "inc.json"), `{ "mode": "local" }`);
-  writeFileSync(join(dir, "openclaw.json"), `{ "gateway": { "$include": "./inc.json" } }`);
+  writeFileSync(join(dir, "a.json"), `{ "mode": "local" }`);
+  writeFileSync(join(dir, "b.json"), `{ "port": 5 }`);
+  writeFileSync(join(dir, "openclaw.json"), `{ "gateway": { "$include": ["./a.json", "./b.json"] } }`);
   await assert.rejects(patchConfigFile(join(dir, "openclaw.json"), { gateway: { port: 1 } }), rejects("includes"));
+  writeFileSync(join(dir, "openclaw.json"), `{ "gateway": { "$include": "./a.json", "port": 2 } }`);
+  await assert.rejects(patchConfigFile(join(dir, "openclaw.json"), { gateway: { port: 1 } }), rejects("includes"));
+});
+
+test("a section backed by one included file is written to that file", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ocgw-write-"));
+  writeFileSync(join(dir, "gw.json"), `{\n  // included\n  "mode": "local"\n}\n`);
+  const root = `{ "gateway": { "$include": "./gw.json" } }`;
+  writeFileSync(join(dir, "openclaw.json"), root);
+  const result = await patchConfigFile(join(dir, "openclaw.json"), { gateway: { port: 4321 } });
+  assert.equal(result.path, join(dir, "gw.json"));
+  assert.equal(readFileSync(join(dir, "openclaw.json"), "utf8"), root);
+  assert.match(readFileSync(join(dir, "gw.json"), "utf8"), /\/\/ included/);
+  assert.equal(readConfigSnapshot(join(dir, "openclaw.json")).config.gateway?.port, 4321);
+  const before = readFileSync(join(dir, "gw.json"), "utf8");
+  await assert.rejects(patchConfigFile(join(dir, "openclaw.json"), { gateway: { port: "x" } }), rejects("invalid"));
+  assert.equal(readFileSync(join(dir, "gw.json"), "utf8"), before, "an invalid result is rolled back");
 });
 
 test("redaction placeholders sent back keep the current secret", async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import JSON5 from "json5";
 import { applyEdits, modify } from "jsonc-parser";
@@ -134,10 +136,48 @@ function checkBaseHash(current: ConfigSnapshot, baseHash: string | undefined, re
   }
 }
 
-function refuseIncludes(current: ConfigSnapshot): void {
-  if (current.includedPaths.length > 0) {
-    throw new ConfigWriteError("includes", `${current.path} uses $include; edit the included files directly (${current.includedPaths.join(", ")})`);
+/**
+ * Where a patch must be written when the config uses `$include`: the root file when the patched
+ * sections are plain, or the one file that alone backs a patched top-level section. Anything
+ * ambiguous (root includes, include arrays, includes with sibling keys, several files) fails closed.
+ */
+function includeTarget(current: ConfigSnapshot, patch: Record<string, unknown>): { section: string; file: string } | null {
+  if (current.includedPaths.length === 0) return null;
+  const root = current.parsed as Record<string, unknown>;
+  const refuse = (why: string) => new ConfigWriteError("includes", `${current.path} uses $include and ${why}; edit the included file directly`);
+  if ("$include" in root) throw refuse("includes at its root");
+  const targets = Object.keys(patch).filter((key) => JSON.stringify(root[key] ?? null).includes('"$include"'));
+  if (targets.length === 0) return null;
+  if (targets.length > 1 || Object.keys(patch).length > 1) throw refuse(`the change spans several sections (${Object.keys(patch).join(", ")})`);
+  const section = root[targets[0]];
+  const spec = isPlainObject(section) ? section.$include : undefined;
+  if (typeof spec !== "string" || Object.keys(section as object).length !== 1) throw refuse(`section ${targets[0]} is not backed by exactly one included file`);
+  return { section: targets[0], file: resolve(dirname(current.path), spec) };
+}
+
+/** Writes the section's patch into its included file, keeping it only if the whole config stays valid. */
+async function patchIncludedSection(current: ConfigSnapshot, target: { section: string; file: string }, sectionPatch: unknown): Promise<ConfigWriteResult> {
+  const oldText = readFileSync(target.file, "utf8");
+  let oldValue: unknown;
+  try {
+    oldValue = JSON5.parse(oldText);
+  } catch (err) {
+    throw new ConfigWriteError("invalid", `${target.file}: JSON5 parse error: ${(err as Error).message}`);
   }
+  if (isPlainObject(oldValue) && "$include" in oldValue) throw new ConfigWriteError("includes", `${target.file} includes further files; edit them directly`);
+  const nextValue = mergePatch(oldValue, sectionPatch);
+  if (isDeepStrictEqual(nextValue, oldValue)) {
+    return { path: target.file, changed: false, hash: current.hash, plan: planReload(current.config, current.config), hint: "No change", formattingLost: false, next: current };
+  }
+  const { text, formattingLost } = renderText(oldText, oldValue, nextValue);
+  await writeFileAtomic(target.file, text, 0o600);
+  const next = readConfigSnapshot(current.path);
+  if (!next.valid) {
+    await writeFileAtomic(target.file, oldText, 0o600);
+    throw new ConfigWriteError("invalid", formatConfigIssues(next), { issues: next.issues });
+  }
+  const plan = planReload(current.config, next.config);
+  return { path: target.file, changed: true, hash: next.hash, plan, hint: describePlan(plan), formattingLost, next };
 }
 
 /** Replaces the whole file (config.set / config.apply). */
@@ -165,7 +205,8 @@ export async function patchConfigFile(
   if (!isPlainObject(patch)) throw new ConfigWriteError("bad-patch", "a config patch must be an object");
   const current = readConfigSnapshot(path);
   checkBaseHash(current, opts.baseHash, opts.requireBaseHash ?? false);
-  refuseIncludes(current);
+  const target = includeTarget(current, patch);
+  if (target) return patchIncludedSection(current, target, patch[target.section]);
   if (current.exists && current.raw !== null && !isPlainObject(current.parsed)) {
     throw new ConfigWriteError("invalid", `${path} does not hold a config object; fix it before patching`);
   }

@@ -162,6 +162,8 @@ export class GatewayConnection implements EventSubscriber {
 
   /** Answers the connect with an error, then closes with the matching code. */
   private reject(id: string, error: ErrorShape, closeCode: number, closeReason = error.message): void {
+    const reason = (error.details as { code?: string } | undefined)?.code ?? error.code;
+    wsLog.warn(`connect rejected conn=${this.connId.slice(0, 8)} remote=${this.remoteIp} reason=${reason}: ${error.message}`);
     this.sendText(serializeResponse(id, false, error));
     this.close(closeCode, closeReason);
   }

@@ -3,7 +3,7 @@ import { planReload, type ReloadPlan } from "../config/reload-plan.js";
 import { ConfigWatcher } from "../config/watcher.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { BootHistory, type BreakerState } from "./boot-history.js";
-import type { GatewayControl, ReloadOutcome } from "./context.js";
+import { broadcastHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
 import { startGateway, type RunningGateway } from "./gateway.js";
 import { applyLogSettings, type LogOverrides } from "./log-settings.js";
 import { resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
@@ -74,6 +74,12 @@ export class GatewayRuntime implements GatewayControl {
     return this.server;
   }
 
+  private refreshHealth(): void {
+    if (!this.server) return;
+    this.server.context.health.refresh();
+    broadcastHealth(this.server.context);
+  }
+
   private startServer(listen: { port: number; bindHost: string } = this.settings): Promise<RunningGateway> {
     return startGateway({
       port: listen.port,
@@ -99,6 +105,7 @@ export class GatewayRuntime implements GatewayControl {
       );
     }
     if (!state.tripped && wasTripped) log.info("gateway restart-loop breaker recovered; channel auto-start restored");
+    if (state.tripped !== wasTripped) this.refreshHealth();
     if (state.tripped && !this.breakerTimer) {
       this.breakerTimer = setInterval(() => this.checkBreaker(), 10_000);
       this.breakerTimer.unref();
@@ -198,9 +205,28 @@ export class GatewayRuntime implements GatewayControl {
     while (this.restarting) await this.restarting;
   }
 
+  /** A restart not caused by a reload (SIGUSR2, RPC) starts from the file as it is now, if it is valid. */
+  private adoptConfigFromDisk(): void {
+    const next = readConfigSnapshot(this.opts.configPath);
+    if (!next.exists || next.hash === this.snapshot.hash) return;
+    if (!next.valid) {
+      reloadLog.warn(`restart keeps the running config (invalid config on disk): ${next.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+      return;
+    }
+    try {
+      this.settings = resolveSettings(next, this.opts.overrides, this.settings);
+      this.snapshot = next;
+      applyLogSettings(next, this.opts.logOverrides, this.settings.auth);
+      this.watchConfig();
+    } catch (err) {
+      reloadLog.warn(`restart keeps the running config (unsafe config on disk): ${(err as Error).message}`);
+    }
+  }
+
   private async restartLoop(reason: string): Promise<void> {
     do {
       this.restartAgain = false;
+      this.adoptConfigFromDisk();
       log.info(`restart mode: in-process restart (${reason})`);
       const previous = this.server;
       await previous?.stop("gateway restarting", { restartExpectedMs: RESTART_EXPECTED_MS });

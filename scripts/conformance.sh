@@ -1,0 +1,491 @@
+#!/usr/bin/env bash
+# Conformance: the OFFICIAL OpenClaw 2026.9.6 CLI, unchanged, against OUR gateway (dist/).
+#
+#   npm run conformance          # builds dist/, then runs this script (see package.json)
+#
+# Developer tool, not part of `npm test`: it needs the official CLI, installed by
+# ../shared/tools/openclaw-peer (cached; respects OPENCLAW_PEER_DIR).
+#
+# Starts `node dist/src/cli/main.js gateway --port <free port>` in an isolated HOME/state dir with a random
+# token, runs official CLI commands against it from a different throwaway HOME, and prints PASS/FAIL per check
+# (with the CLI's trimmed output on failure). Exits 1 if any check failed, 2 if the setup itself failed.
+#
+# Environment knobs:
+#   CONFORMANCE_TIMEOUT=<s>   per-command timeout (default 90)
+#   CONFORMANCE_KEEP=1        keep the temp dir even when everything passed (it is always kept on failure)
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PEER=$REPO/../shared/tools/openclaw-peer
+HELPERS=$REPO/scripts/conformance
+CMD_TIMEOUT=${CONFORMANCE_TIMEOUT:-90}
+cd "$REPO" || exit 2
+
+# Never let a developer's own OpenClaw environment leak into either side (except the peer cache location).
+for v in $(compgen -e | grep '^OPENCLAW_' || true); do
+  [ "$v" = OPENCLAW_PEER_DIR ] || unset "$v"
+done
+
+say() { printf '%s\n' "$*"; }
+die() { say "conformance: $*" >&2; exit 2; }
+
+# ---------------------------------------------------------------------------------------------------------
+# Setup: peer CLI, temp dirs, configs, gateway
+# ---------------------------------------------------------------------------------------------------------
+[ -f "$PEER" ] || die "official CLI installer not found at $PEER"
+[ -f "$REPO/dist/src/cli/main.js" ] || die "dist/src/cli/main.js missing; run: npx tsc -p tsconfig.json"
+say "== setting up the official OpenClaw CLI (openclaw-peer setup)"
+bash "$PEER" setup || die "openclaw-peer setup failed"
+# The peer script derives its cache dir from $HOME; pin it now, before the checks run with a throwaway HOME.
+OPENCLAW_PEER_DIR=$(bash "$PEER" --path) || die "openclaw-peer --path failed"
+export OPENCLAW_PEER_DIR
+say "   peer: $OPENCLAW_PEER_DIR"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/openclaw-conformance.XXXXXX") || die "mktemp failed"
+OUT=$TMP/out
+mkdir -p "$TMP/gw/.openclaw" "$TMP/peer/.openclaw" "$OUT"
+GW_CONSOLE=$TMP/gw.console
+GW_LOG=$TMP/gw.log
+
+TOKEN=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("hex"))') || die "token generation failed"
+PORT=$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})') \
+  || die "could not find a free port"
+
+# Our gateway's config (token auth, file log in the temp dir).
+cat >"$TMP/gw/.openclaw/openclaw.json" <<EOF
+{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$GW_LOG"}}
+EOF
+# The official CLI's config: no credentials (those come from OPENCLAW_GATEWAY_PORT/TOKEN). It must exist:
+# without a config file `openclaw status` skips the gateway scan entirely and always reports "unreachable",
+# which would make check 5 meaningless. logging.file keeps the CLI's own log out of /tmp/openclaw.
+cat >"$TMP/peer/.openclaw/openclaw.json" <<EOF
+{"gateway":{"mode":"local"},"logging":{"file":"$TMP/peer.log"}}
+EOF
+
+GW_PID=
+FOLLOW_PID=
+FAILED=0
+PASSED=0
+GW_DEATH_NOTED=0
+
+stop_gateway() {
+  # Sends SIGTERM, waits up to $1 seconds; sets GW_EXIT (or "timeout"). Escalates to SIGKILL on timeout.
+  local limit=${1:-15} i
+  GW_EXIT=
+  [ -n "$GW_PID" ] || return 0
+  kill -TERM "$GW_PID" 2>/dev/null
+  for ((i = 0; i < limit * 10; i++)); do
+    if ! kill -0 "$GW_PID" 2>/dev/null; then
+      wait "$GW_PID" 2>/dev/null
+      GW_EXIT=$?
+      GW_PID=
+      return 0
+    fi
+    sleep 0.1
+  done
+  GW_EXIT=timeout
+  kill -KILL "$GW_PID" 2>/dev/null
+  wait "$GW_PID" 2>/dev/null
+  GW_PID=
+}
+
+cleanup() {
+  if [ -n "$FOLLOW_PID" ]; then
+    kill "$FOLLOW_PID" 2>/dev/null
+    wait "$FOLLOW_PID" 2>/dev/null
+  fi
+  stop_gateway 10
+  if [ "$FAILED" -eq 0 ] && [ "${CONFORMANCE_KEEP:-0}" != 1 ] && [ "$PASSED" -gt 0 ]; then
+    rm -rf "$TMP"
+  else
+    say "   artifacts kept in $TMP (gateway console: gw.console, log: gw.log, CLI outputs: out/)"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "== starting our gateway on 127.0.0.1:$PORT (tmp $TMP)"
+env HOME="$TMP/gw" \
+  OPENCLAW_STATE_DIR="$TMP/gw/.openclaw" \
+  OPENCLAW_CONFIG_PATH="$TMP/gw/.openclaw/openclaw.json" \
+  node "$REPO/dist/src/cli/main.js" gateway --port "$PORT" >"$GW_CONSOLE" 2>&1 &
+GW_PID=$!
+ready=0
+for ((i = 0; i < 300; i++)); do
+  if grep -q "gateway ready" "$GW_CONSOLE" 2>/dev/null; then ready=1; break; fi
+  if ! kill -0 "$GW_PID" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+if [ "$ready" != 1 ]; then
+  say "FAIL  setup: our gateway did not print \"gateway ready\" within 30 s"
+  sed 's/^/      | /' "$GW_CONSOLE" | tail -n 40
+  FAILED=1
+  exit 2
+fi
+say "   gateway ready (pid $GW_PID)"
+say
+
+# ---------------------------------------------------------------------------------------------------------
+# Check helpers
+# ---------------------------------------------------------------------------------------------------------
+# peer <name> <args...>: runs the official CLI; stdout -> $OUT/<name>.out, stderr -> .err, exit code -> .rc.
+# PEER_TOKEN overrides the token (for the wrong-token check).
+peer() {
+  local name=$1
+  shift
+  env HOME="$TMP/peer" \
+    OPENCLAW_GATEWAY_PORT="$PORT" \
+    OPENCLAW_GATEWAY_TOKEN="${PEER_TOKEN:-$TOKEN}" \
+    NO_COLOR=1 COLUMNS=160 \
+    timeout -k 5 "$CMD_TIMEOUT" bash "$PEER" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+  echo $? >"$OUT/$name.rc"
+  printf '%s\n' "openclaw $*" >"$OUT/$name.cmd"
+}
+
+CUR_ID=
+CUR_DESC=
+CUR_REASONS=()
+CUR_DUMP=()
+
+begin() {
+  CUR_ID=$1
+  CUR_DESC=$2
+  CUR_REASONS=()
+  CUR_DUMP=()
+}
+fail_reason() { CUR_REASONS+=("$1"); }
+dump() {
+  local n
+  for n in "$@"; do
+    [[ " ${CUR_DUMP[*]-} " == *" $n "* ]] || CUR_DUMP+=("$n")
+  done
+}
+rc_of() { cat "$OUT/$1.rc" 2>/dev/null || echo '?'; }
+# grep over a command's stdout+stderr files. (Never `producer | grep -q` here: with pipefail, grep -q exiting on
+# the first match can SIGPIPE the producer and turn a match into a failure.)
+grep_output() { # <grep flags> <pattern> <name>
+  grep -hs "$1" -- "$2" "$OUT/$3.out" "$OUT/$3.err" >/dev/null
+}
+
+expect_rc() { # <name> <code>
+  local rc
+  rc=$(rc_of "$1")
+  if [ "$rc" != "$2" ]; then
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+      fail_reason "$(cat "$OUT/$1.cmd"): timed out after ${CMD_TIMEOUT}s"
+    else
+      fail_reason "$(cat "$OUT/$1.cmd"): exit code $rc, expected $2"
+    fi
+    dump "$1"
+  fi
+}
+expect_rc_nonzero() { # <name>
+  local rc
+  rc=$(rc_of "$1")
+  if [ "$rc" = 0 ]; then
+    fail_reason "$(cat "$OUT/$1.cmd"): exit code 0, expected non-zero"
+    dump "$1"
+  elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    fail_reason "$(cat "$OUT/$1.cmd"): timed out after ${CMD_TIMEOUT}s"
+    dump "$1"
+  fi
+}
+expect_contains() { # <name> <fixed string> (stdout+stderr)
+  if ! grep_output -F "$2" "$1"; then
+    fail_reason "$(cat "$OUT/$1.cmd"): output lacks \"$2\""
+    dump "$1"
+  fi
+}
+expect_not_contains() { # <name> <fixed string> [label] (stdout+stderr)
+  if grep_output -F "$2" "$1"; then
+    fail_reason "$(cat "$OUT/$1.cmd"): output contains ${3:-\"$2\"}"
+    dump "$1"
+  fi
+}
+expect_line() { # <name> <extended regex> <description> (stdout+stderr; anchor with ^...$ for whole lines)
+  if ! grep_output -E "$2" "$1"; then
+    fail_reason "$(cat "$OUT/$1.cmd"): $3"
+    dump "$1"
+  fi
+}
+expect_json() { # <name> <JS expression over d> <description> (stdout only)
+  local msg
+  if ! msg=$(node "$HELPERS/json-assert.mjs" "$OUT/$1.out" "$2" 2>&1); then
+    fail_reason "$(cat "$OUT/$1.cmd"): $3 (${msg//$'\n'/ })"
+    dump "$1"
+  fi
+}
+
+print_trimmed() { # <file> <label>
+  local f=$1 label=$2 n
+  [ -s "$f" ] || return 0
+  n=$(wc -l <"$f")
+  say "      --- $label ($n lines$( [ "$n" -gt 40 ] && echo ', last 40 shown'))"
+  tail -n 40 "$f" | cut -c1-240 | sed 's/^/      | /'
+}
+
+end() {
+  local n r
+  if [ "${#CUR_REASONS[@]}" -eq 0 ]; then
+    say "PASS  $CUR_ID $CUR_DESC"
+    PASSED=$((PASSED + 1))
+    return 0
+  fi
+  say "FAIL  $CUR_ID $CUR_DESC"
+  for r in "${CUR_REASONS[@]}"; do say "      - $r"; done
+  if [ -n "$GW_PID" ] && ! kill -0 "$GW_PID" 2>/dev/null && [ "$GW_DEATH_NOTED" = 0 ]; then
+    GW_DEATH_NOTED=1
+    say "      ! our gateway (pid $GW_PID) is no longer running; its console output:"
+    dump "$GW_CONSOLE"
+  fi
+  for n in "${CUR_DUMP[@]-}"; do
+    [ -n "$n" ] || continue
+    if [ -f "$OUT/$n.cmd" ]; then
+      say "      \$ $(cat "$OUT/$n.cmd")   (exit $(rc_of "$n"))"
+      print_trimmed "$OUT/$n.out" stdout
+      print_trimmed "$OUT/$n.err" stderr
+    elif [ -f "$n" ]; then
+      print_trimmed "$n" "$n"
+    fi
+  done
+  FAILED=$((FAILED + 1))
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. health
+# ---------------------------------------------------------------------------------------------------------
+begin 1a "openclaw health exits 0"
+peer health health
+expect_rc health 0
+end
+
+begin 1b "openclaw health --json: JSON with ok:true"
+peer health_json health --json
+expect_rc health_json 0
+expect_json health_json 'd && d.ok === true' 'ok is not true'
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. gateway status
+# ---------------------------------------------------------------------------------------------------------
+OPERATOR_CAPABILITY='^Capability: (read-only|write-capable|admin-capable)$'
+
+begin 2a "openclaw gateway status: connectivity probe ok, operator capability"
+peer gw_status gateway status
+expect_rc gw_status 0
+expect_line gw_status '^Connectivity probe: ok$' 'no "Connectivity probe: ok" line'
+expect_line gw_status "$OPERATOR_CAPABILITY" 'no "Capability: read-only|write-capable|admin-capable" line'
+end
+
+begin 2b "openclaw gateway status --require-rpc: read probe ok, operator capability"
+peer gw_status_rpc gateway status --require-rpc
+expect_rc gw_status_rpc 0
+expect_line gw_status_rpc '^Read probe: ok$' 'no "Read probe: ok" line'
+expect_line gw_status_rpc "$OPERATOR_CAPABILITY" 'no "Capability: read-only|write-capable|admin-capable" line'
+end
+
+begin 2c "openclaw gateway status --require-rpc --json: rpc.ok, kind read, operator role"
+peer gw_status_json gateway status --require-rpc --json
+expect_rc gw_status_json 0
+expect_json gw_status_json 'd.rpc && d.rpc.ok === true' 'rpc.ok is not true'
+expect_json gw_status_json 'd.rpc.kind === "read"' 'rpc.kind is not "read"'
+expect_json gw_status_json '["read_only","write_capable","admin_capable"].includes(d.rpc.capability)' 'rpc.capability is not an operator capability'
+expect_json gw_status_json 'd.rpc.auth && d.rpc.auth.role === "operator"' 'rpc.auth.role is not "operator"'
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. gateway probe
+# ---------------------------------------------------------------------------------------------------------
+begin 3a "openclaw gateway probe: reachable, read probe ok, no missing scope"
+peer gw_probe gateway probe
+expect_rc gw_probe 0
+expect_contains gw_probe "Reachable: yes"
+expect_contains gw_probe "Read probe: ok"
+expect_not_contains gw_probe "missing scope"
+end
+
+begin 3b "openclaw gateway probe --json: ok, local target connect.ok/rpcOk, not scope-limited"
+peer gw_probe_json gateway probe --json
+expect_rc gw_probe_json 0
+expect_json gw_probe_json 'd.ok === true' 'ok is not true'
+expect_json gw_probe_json 'd.degraded === false' 'degraded is not false'
+expect_json gw_probe_json '["read_only","write_capable","admin_capable"].includes(d.capability)' 'capability is not an operator capability'
+expect_json gw_probe_json 'Array.isArray(d.targets) && d.targets.some(t => t.url === "ws://127.0.0.1:'"$PORT"'" && t.connect && t.connect.ok === true && t.connect.rpcOk === true && t.connect.scopeLimited === false)' \
+  "no target ws://127.0.0.1:$PORT with connect.ok, connect.rpcOk true and scopeLimited false"
+expect_json gw_probe_json 'd.targets.every(t => !t.connect || t.connect.rpcOk !== false)' 'a target has connect.rpcOk false'
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. gateway call
+# ---------------------------------------------------------------------------------------------------------
+begin 4a "openclaw gateway call status exits 0 with a status summary"
+peer call_status gateway call status --json
+expect_rc call_status 0
+expect_json call_status 'd && typeof d === "object" && !Array.isArray(d) && typeof d.runtimeVersion === "string" && d.heartbeat && d.sessions' \
+  'result lacks runtimeVersion/heartbeat/sessions'
+end
+
+begin 4b "openclaw gateway call system-presence: gateway self entry"
+peer call_presence gateway call system-presence
+expect_rc call_presence 0
+expect_json call_presence 'Array.isArray(d) && d.some(e => e && e.mode === "gateway" && e.reason === "self")' \
+  'no entry with mode "gateway" and reason "self"'
+end
+
+begin 4c "openclaw gateway call config.get: redacted, no token"
+peer call_config gateway call config.get
+expect_rc call_config 0
+expect_contains call_config "__OPENCLAW_REDACTED__"
+expect_not_contains call_config "$TOKEN" "the gateway token"
+expect_json call_config 'd.exists === true && d.valid === true && d.config && d.config.gateway && d.config.gateway.auth && d.config.gateway.auth.token === "__OPENCLAW_REDACTED__"' \
+  'config.gateway.auth.token is not "__OPENCLAW_REDACTED__" (or exists/valid not true)'
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. status / channels status
+# ---------------------------------------------------------------------------------------------------------
+begin 5a "openclaw status exits 0 and shows the gateway reachable"
+peer status status
+expect_rc status 0
+expect_line status "Gateway +│ local · ws://127\\.0\\.0\\.1:$PORT .*· reachable" "the Gateway row does not say \"reachable\" for ws://127.0.0.1:$PORT"
+# "reachable" alone only means the socket opened (it is shown even after an auth failure); the "Gateway self"
+# row needs a successful handshake plus the presence RPC.
+expect_line status "Gateway self +│ [^ ]" 'no "Gateway self" row (handshake or system-presence failed)'
+expect_not_contains status "unreachable"
+expect_not_contains status "unauthorized"
+end
+
+begin 5b "openclaw status --json: gateway.reachable true"
+peer status_json status --json
+expect_rc status_json 0
+expect_json status_json 'd.gateway && d.gateway.reachable === true && d.gateway.url === "ws://127.0.0.1:'"$PORT"'"' \
+  "gateway.reachable is not true for ws://127.0.0.1:$PORT"
+expect_json status_json 'd.gateway.error === null' 'gateway.error is not null'
+expect_json status_json 'd.gateway.self && typeof d.gateway.self.version === "string"' 'gateway.self is missing (no gateway presence entry)'
+end
+
+begin 5c "openclaw channels status exits 0 and reaches the gateway"
+peer channels channels status
+expect_rc channels 0
+expect_contains channels "Gateway reachable."
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 6. logs --follow
+# ---------------------------------------------------------------------------------------------------------
+begin 6 "openclaw logs --follow streams new gateway log lines"
+FOLLOW_OUT=$OUT/logs_follow.out
+printf '%s\n' "openclaw logs --follow" >"$OUT/logs_follow.cmd"
+env HOME="$TMP/peer" OPENCLAW_GATEWAY_PORT="$PORT" OPENCLAW_GATEWAY_TOKEN="$TOKEN" NO_COLOR=1 COLUMNS=160 \
+  timeout -k 5 "$CMD_TIMEOUT" bash "$PEER" logs --follow --interval 500 >"$FOLLOW_OUT" 2>"$OUT/logs_follow.err" </dev/null &
+FOLLOW_PID=$!
+started=0
+for ((i = 0; i < 300; i++)); do
+  if [ -s "$FOLLOW_OUT" ]; then started=1; break; fi
+  kill -0 "$FOLLOW_PID" 2>/dev/null || break
+  sleep 0.1
+done
+MARKER="does.not.exist.conformance$(node -e 'process.stdout.write(require("node:crypto").randomBytes(4).toString("hex"))')"
+if [ "$started" != 1 ]; then
+  fail_reason "logs --follow printed nothing within 30 s"
+  dump logs_follow
+else
+  sleep 1 # let the first poll finish so the cursor is past the existing content
+  before_lines=$(wc -l <"$FOLLOW_OUT")
+  if grep -qF "$MARKER" "$FOLLOW_OUT"; then
+    fail_reason "marker $MARKER already present before it was triggered"
+  fi
+  # An unknown method fails the RPC; the gateway logs failed RPCs (ok=false) in normal mode (ops spec 6.3).
+  peer bogus gateway call "$MARKER"
+  expect_rc_nonzero bogus
+  expect_contains bogus "unknown method"
+  grew=0
+  for ((i = 0; i < 200; i++)); do
+    if tail -n +"$((before_lines + 1))" "$FOLLOW_OUT" | grep -F "$MARKER" >/dev/null; then grew=1; break; fi
+    kill -0 "$FOLLOW_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ "$grew" != 1 ]; then
+    if grep -qF "$MARKER" "$GW_LOG" 2>/dev/null; then
+      fail_reason "the gateway log file has a line with $MARKER but logs --follow did not stream it within 20 s"
+    else
+      fail_reason "no new line with $MARKER in logs --follow within 20 s (it is not in the gateway log file either)"
+      dump "$GW_LOG"
+    fi
+    kill -0 "$FOLLOW_PID" 2>/dev/null || fail_reason "logs --follow exited early"
+    dump logs_follow
+  fi
+fi
+kill "$FOLLOW_PID" 2>/dev/null
+wait "$FOLLOW_PID" 2>/dev/null
+FOLLOW_PID=
+echo "(killed by the script)" >"$OUT/logs_follow.rc"
+end
+
+# Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
+# embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.
+peer leak_bait gateway call "conformance.bait.$TOKEN"
+
+# ---------------------------------------------------------------------------------------------------------
+# X1. (extra) auth is really enforced (keeps the other checks honest: a gateway accepting any token would pass them)
+# ---------------------------------------------------------------------------------------------------------
+begin X1 "a wrong token is rejected (openclaw health fails with unauthorized)"
+PEER_TOKEN="wrong-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(16).toString("hex"))')" peer wrong_token health
+expect_rc_nonzero wrong_token
+expect_contains wrong_token "unauthorized"
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# X2. (extra) clean stop on SIGTERM (ops spec 4.6/4.8: clean stop exits 0; 143 is the SIGTERM default)
+# ---------------------------------------------------------------------------------------------------------
+begin X2 "our gateway stops on SIGTERM within 15 s (exit 0 or 143)"
+if ! kill -0 "$GW_PID" 2>/dev/null; then
+  wait "$GW_PID" 2>/dev/null
+  fail_reason "the gateway had already exited (code $?) before the script sent SIGTERM (crashed, or killed by another process)"
+  dump "$GW_CONSOLE"
+  GW_PID=
+else
+  SIGTERM_LINES_BEFORE=$(grep -cF "received SIGTERM; shutting down" "$GW_CONSOLE")
+  stop_gateway 15
+  case "$GW_EXIT" in
+    0 | 143) ;;
+    timeout) fail_reason "still running 15 s after SIGTERM (killed)"; dump "$GW_CONSOLE" ;;
+    *) fail_reason "exit code $GW_EXIT after SIGTERM"; dump "$GW_CONSOLE" ;;
+  esac
+  if [ "$(grep -cF "received SIGTERM; shutting down" "$GW_CONSOLE")" -le "$SIGTERM_LINES_BEFORE" ]; then
+    fail_reason 'console lacks a new "received SIGTERM; shutting down" line'
+    dump "$GW_CONSOLE"
+  fi
+fi
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. the token never appears in our console output or log file (checked last: covers the whole run)
+# ---------------------------------------------------------------------------------------------------------
+begin 7 "the gateway token never appears in our console output or log file"
+if [ ! -s "$GW_LOG" ]; then
+  fail_reason "gateway log file $GW_LOG is missing or empty (nothing to check)"
+fi
+[ -s "$GW_CONSOLE" ] || fail_reason "gateway console output is empty (nothing to check)"
+if [ "$(rc_of leak_bait)" = 0 ]; then
+  fail_reason "openclaw gateway call conformance.bait.<TOKEN> unexpectedly succeeded"
+fi
+for f in "$GW_CONSOLE" "$GW_LOG" "$GW_LOG".[0-9]; do
+  [ -f "$f" ] || continue
+  if grep -qF -- "$TOKEN" "$f"; then
+    fail_reason "token found in $(basename "$f"): $(grep -nF -- "$TOKEN" "$f" | head -n 3 | sed "s/$TOKEN/<TOKEN>/g" | cut -c1-200 | tr '\n' ' ')"
+  fi
+done
+if [ "${#CUR_REASONS[@]}" -eq 0 ]; then
+  if grep -qF "conformance.bait.${TOKEN:0:6}" "$GW_LOG"; then
+    CUR_DESC="$CUR_DESC (the bait RPC was logged redacted)"
+  else
+    CUR_DESC="$CUR_DESC (note: the bait RPC did not reach the log at all)"
+  fi
+fi
+end
+
+say
+say "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
