@@ -1,12 +1,14 @@
 // Bundles the CLI into one ESM file: one file to load instead of hundreds makes the gateway start
 // in about half the time and with less memory. `tsc` still type-checks and emits dist/src for tests.
 import { build } from "esbuild";
-import { chmodSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 const outfile = "dist/openclaw.mjs";
-await build({
+const result = await build({
   entryPoints: ["src/cli/main.ts"],
   outfile,
+  write: false,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -18,4 +20,8 @@ await build({
   external: ["bufferutil", "utf-8-validate"],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
-chmodSync(outfile, 0o755);
+// Replaced by rename so a gateway starting during a rebuild (gateway:watch) never reads half a file.
+mkdirSync(dirname(outfile), { recursive: true });
+const tmp = `${outfile}.${process.pid}.tmp`;
+writeFileSync(tmp, result.outputFiles[0].contents, { mode: 0o755 });
+renameSync(tmp, outfile);
