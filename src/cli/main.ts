@@ -19,7 +19,7 @@ function addRunOptions(command: Command): Command {
     .option("--compact", "alias for --ws-log compact")
     .option("--force", "stop whatever listens on the port before starting")
     .option("--allow-unconfigured", "start even if gateway.mode is not \"local\"")
-    .option("--dev", "development gateway (creates a config on first run)")
+    .option("--dev", "accepted for compatibility: every first run creates a config (use the root --dev for the dev profile)")
     .option("--log-level <level>", "file and console log level (trace|debug|info|warn|error)");
 }
 

@@ -9,9 +9,8 @@ export function generateGatewayToken(): string {
  * Writes the minimal config a first run needs: local mode and token auth. The token is generated
  * unless one is supplied from outside the file (flag or environment), which then stays the source.
  */
-export function writeFirstRunConfig(path: string, opts: { externalToken: boolean }): { token?: string } {
+export function writeFirstRunConfig(path: string, opts: { externalToken: boolean }): void {
   const token = opts.externalToken ? undefined : generateGatewayToken();
   const config = { gateway: { mode: "local", auth: token ? { mode: "token", token } : { mode: "token" } } };
   writeFileAtomicSync(path, JSON.stringify(config, null, 2) + "\n", 0o600);
-  return token ? { token } : {};
 }
