@@ -23,6 +23,59 @@ function addRunOptions(command: Command): Command {
     .option("--log-level <level>", "file and console log level (trace|debug|info|warn|error)");
 }
 
+function addServiceCommands(parent: Command): void {
+  const svc = () => import("./commands/service.js");
+  parent
+    .command("install")
+    .description("install the gateway as a user service (systemd user unit / LaunchAgent) and start it")
+    .option("--port <port>", "port recorded in the service (default: OPENCLAW_GATEWAY_PORT, gateway.port, 18789)")
+    .option("--force", "reinstall over a different existing definition (restarts a running service)")
+    .option("--print", "print the unit/plist that would be written, without installing")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await (await svc()).serviceInstallCommand(opts);
+    });
+  parent
+    .command("uninstall")
+    .description("stop and remove the gateway service (config and state are kept)")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await (await svc()).serviceUninstallCommand(opts);
+    });
+  parent
+    .command("start")
+    .description("start the installed gateway service (no-op when already running)")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await (await svc()).serviceStartCommand(opts);
+    });
+  parent
+    .command("stop")
+    .description("stop the gateway service (--force required in a non-interactive shell)")
+    .option("--force", "stop without a terminal (required when not interactive)")
+    .option("--disable", "launchd only: keep it from starting again until the next start/install")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await (await svc()).serviceStopCommand(opts);
+    });
+  parent
+    .command("restart")
+    .description("restart the gateway service through the service manager, then wait for /healthz")
+    .option("--force", "restart now")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      await (await svc()).serviceRestartCommand(opts);
+    });
+}
+
+function addGatewayStatus(parent: Command): void {
+  addClientOptions(parent.command("status").description("service state, runtime, and a connectivity probe of the gateway"))
+    .option("--no-probe", "skip the connectivity probe")
+    .option("--require-rpc", "also run a read RPC and exit non-zero if it fails")
+    .option("--deep", "also scan for other gateway services and stale units")
+    .action(async (opts) => (await import("./commands/gateway-status.js")).gatewayStatusCommand(opts));
+}
+
 async function runGatewayAction(opts: Record<string, unknown>): Promise<void> {
   const { runGateway } = await import("./gateway-run.js");
   await runGateway(opts);
@@ -53,11 +106,8 @@ function buildProgram(): Command {
     .option("--verbose", "force a fresh snapshot instead of the cached one")
     .action(async (opts) => (await import("./commands/health.js")).healthCommand(opts));
 
-  addClientOptions(gateway.command("status").description("service state, runtime, and a connectivity probe of the gateway"))
-    .option("--no-probe", "skip the connectivity probe")
-    .option("--require-rpc", "also run a read RPC and exit non-zero if it fails")
-    .option("--deep", "include extra diagnostics")
-    .action(async (opts) => (await import("./commands/gateway-status.js")).gatewayStatusCommand(opts));
+  addGatewayStatus(gateway);
+  addServiceCommands(gateway);
 
   addClientOptions(gateway.command("probe").description("probe the local gateway (and --url) and report what answered"), 3000).action(
     async (opts: ClientFlags) => (await import("./commands/gateway-probe.js")).gatewayProbeCommand(opts),
@@ -85,6 +135,21 @@ function buildProgram(): Command {
     .option("--plain", "print raw lines")
     .option("--utc", "show times in UTC")
     .action(async (opts) => (await import("./commands/logs.js")).logsCommand(opts));
+
+  const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
+  addServiceCommands(daemon);
+  addGatewayStatus(daemon);
+
+  program
+    .command("doctor")
+    .description("check config, permissions, token, port and service definition; --fix applies the safe repairs")
+    .option("--fix", "apply the safe fixes (permissions, token, retired keys, drifted service definition)")
+    .option("--repair", "alias for --fix")
+    .option("--deep", "also scan for other, legacy and stale gateway services")
+    .option("--json", "print JSON (advisory: exit 0 unless --fix)")
+    .action(async (opts) => {
+      await (await import("./commands/doctor.js")).doctorCommand(opts);
+    });
 
   const config = program.command("config").description("read and change the config file (the running gateway reloads it)");
   config

@@ -1,34 +1,33 @@
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { resolveProfile, resolveStateDir } from "../../config/paths.js";
+import { readFileSync } from "node:fs";
+import { resolveHomeDir, resolveProfile, resolveStateDir } from "../../config/paths.js";
 import { resolveBindHost, type BindMode } from "../../config/bind.js";
-import { configLockPath, type LockPayload } from "../../infra/gateway-lock.js";
+import { configLockPath, stateLockPath, type LockPayload } from "../../infra/gateway-lock.js";
 import { resolveLogFilePath } from "../../infra/log-file.js";
 import { isProcessAlive } from "../../infra/process-info.js";
-import { readFileSync } from "node:fs";
+import { describeService } from "../../service/describe.js";
+import { resolveServiceIdentity } from "../../service/identity.js";
+import { scanGatewayServices } from "../../service/scan.js";
 import { CliError, printJson } from "../exit.js";
 import { resolveTarget, type ClientFlags } from "../connection.js";
 import { capabilityLabel, probeGateway } from "../probe-target.js";
+import { formatServiceDescription } from "./service.js";
 
-function serviceView(profile: string | undefined) {
-  if (process.platform === "darwin") {
-    const label = profile ? `ai.openclaw.${profile}` : "ai.openclaw.gateway";
-    const file = join(homedir(), "Library", "LaunchAgents", `${label}.plist`);
-    return { manager: "launchd", label, file, installed: existsSync(file) };
+/** The process that holds this config's lock (or the state dir's), if it is still alive. */
+function runtimeView(stateDir: string, configPath: string) {
+  for (const path of [configLockPath(stateDir, configPath), stateLockPath(stateDir)]) {
+    try {
+      const lock = JSON.parse(readFileSync(path, "utf8")) as LockPayload;
+      if (isProcessAlive(lock.pid)) {
+        return { status: "running" as const, pid: lock.pid, since: lock.createdAt, uptimeMs: Date.now() - Date.parse(lock.createdAt), port: lock.port };
+      }
+    } catch {}
   }
-  const label = profile ? `openclaw-gateway-${profile}.service` : "openclaw-gateway.service";
-  const file = join(homedir(), ".config", "systemd", "user", label);
-  const managerRunning = existsSync("/run/systemd/system");
-  return { manager: managerRunning ? "systemd" : "none", label, file, installed: existsSync(file) };
+  return { status: "stopped" as const };
 }
 
-function runtimeView(stateDir: string, configPath: string) {
-  try {
-    const lock = JSON.parse(readFileSync(configLockPath(stateDir, configPath), "utf8")) as LockPayload;
-    if (isProcessAlive(lock.pid)) return { status: "running" as const, pid: lock.pid, since: lock.createdAt, port: lock.port };
-  } catch {}
-  return { status: "stopped" as const };
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
 
 /** `openclaw gateway status`: service manager view, runtime, and a connectivity probe — kept apart. */
@@ -40,7 +39,10 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
   const config = target.config;
   const bindMode: BindMode = config.config.gateway?.bind ?? "loopback";
   const port = Number(new URL(target.url).port);
-  const service = serviceView(profile);
+  const service = describeService(profile);
+  const others = flags.deep
+    ? scanGatewayServices({ identity: resolveServiceIdentity(profile, process.env, process.platform), home: resolveHomeDir() }).filter((f) => !f.own)
+    : [];
   const runtime = runtimeView(stateDir, config.path);
   const logFile = resolveLogFilePath({ file: config.config.logging?.file, profile });
   const probe = flags.probe === false ? null : await probeGateway(target, flags.requireRpc ? ["status"] : []);
@@ -49,7 +51,13 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
   if (flags.json) {
     printJson({
       logFile,
-      service: { label: service.label, manager: service.manager, loaded: service.installed, file: service.file, runtime },
+      service: {
+        label: service.label, manager: service.manager, installed: service.installed, loaded: service.loaded ?? false, active: service.active ?? false,
+        pid: service.pid, port: service.port, file: service.file, drift: service.drift,
+        command: { programArguments: service.command, workingDirectory: service.workingDirectory, environment: service.environment, sourcePath: service.file },
+      },
+      runtime,
+      ...(flags.deep ? { extraServices: others } : {}),
       config: { cli: { path: config.path, exists: config.exists, valid: config.valid, issues: config.issues } },
       gateway: { bindMode, bindHost: resolveBindHost(bindMode, config.config), port, portSource: target.portSource, probeUrl: target.url, version: probe?.hello?.server.version },
       rpc: probe && {
@@ -60,15 +68,18 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
     });
   } else {
     const lines: string[] = [];
-    const serviceState = service.manager === "none" ? "no service manager running here" : service.installed ? "installed" : "not installed";
-    lines.push(`Service: ${service.label} (${serviceState})`);
+    lines.push(...formatServiceDescription(service));
     lines.push(`File logs: ${logFile}`);
     lines.push(`Config (cli): ${config.path} [${!config.exists ? "missing" : config.valid ? "valid" : "invalid"}]`);
     lines.push(`Gateway: bind=${bindMode} (${resolveBindHost(bindMode, config.config)}), port=${port} (${target.portSource})`);
     lines.push(`Probe target: ${target.url}`);
     lines.push(`Dashboard: http://127.0.0.1:${port}/`);
     if (probe?.hello) lines.push(`Gateway version: ${probe.hello.server.version}`);
-    lines.push(runtime.status === "running" ? `Runtime: running (pid ${runtime.pid}, since ${runtime.since})` : "Runtime: stopped (no gateway holds this config's lock)");
+    lines.push(
+      runtime.status === "running"
+        ? `Runtime: running (pid ${runtime.pid}, up ${formatDuration(runtime.uptimeMs)}, since ${runtime.since})`
+        : "Runtime: stopped (no gateway holds this config's lock)",
+    );
     if (probe) {
       const label = flags.requireRpc ? "Read probe" : "Connectivity probe";
       if (rpcOk) lines.push(`${label}: ok`);
@@ -76,6 +87,13 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
       else lines.push(`${label}: failed`, `  ${probe.error ?? probe.rpc.status?.error ?? "unknown error"}`);
       if (probe.hello) lines.push(`Capability: ${capabilityLabel(probe.capability)}`);
       if (probe.hello) lines.push(`Listening: ${new URL(target.url).host}`);
+    }
+    if (flags.deep) {
+      if (others.length === 0) lines.push("Other gateway-like services: none found");
+      else {
+        lines.push("Other gateway-like services detected (best effort):");
+        for (const o of others) lines.push(`  ${o.file}${o.port ? ` (port ${o.port})` : ""}${o.legacy ? " [legacy]" : ""}${o.missingPaths.length ? ` [stale: missing ${o.missingPaths.join(", ")}]` : ""}`);
+      }
     }
     if (!rpcOk) lines.push("Troubles: run openclaw status");
     process.stdout.write(lines.join("\n") + "\n");
