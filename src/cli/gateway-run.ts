@@ -124,6 +124,7 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
   for (const warning of snapshot.warnings) log.warn(warning);
 
   log.info("resolving authentication…");
+  const handOver = serviceSupervisor() !== null && process.env.OPENCLAW_NO_RESPAWN !== "1";
   let runtime: GatewayRuntime;
   try {
     runtime = new GatewayRuntime({
@@ -133,6 +134,7 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
       snapshot,
       overrides,
       logOverrides: { verbose: flags.verbose, level: flags.logLevel as LevelSetting | undefined, profile },
+      ...(handOver ? { supervisedExit: () => process.exit(0) } : {}),
     });
   } catch (err) {
     if (err instanceof GatewaySetupError) throw new CliError(err.message, err.exitCode);
@@ -169,11 +171,22 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
 }
 
 /**
+ * The supervisor, when this process was started as our service (the unit and plist we generate set
+ * these markers). Generic hints such as JOURNAL_STREAM are inherited by anything a service spawns,
+ * so they alone do not make a foreground run supervised.
+ */
+function serviceSupervisor() {
+  const env = process.env;
+  const ours = env.OPENCLAW_SERVICE_MARKER === "openclaw" || !!env.OPENCLAW_SYSTEMD_UNIT || !!env.OPENCLAW_LAUNCHD_LABEL || env.OPENCLAW_SUPERVISOR_MODE === "external";
+  return ours ? detectSupervisor(env) : null;
+}
+
+/**
  * Under systemd, a second gateway that finds a healthy one already serving exits 78, which the unit's
  * RestartPreventExitStatus turns into "stop retrying" instead of a restart loop.
  */
 async function exitIfSupervisedDuplicate(port: number): Promise<void> {
-  if (detectSupervisor(process.env) !== "systemd") return;
+  if (serviceSupervisor() !== "systemd") return;
   try {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
     const body = (await res.json()) as { ok?: boolean; status?: string };

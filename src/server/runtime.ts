@@ -14,6 +14,7 @@ const reloadLog = createLogger("gateway/reload");
 const MISSING_FILE_RETRIES = 2;
 const MISSING_FILE_RETRY_MS = 150;
 const RESTART_EXPECTED_MS = 1500;
+const SUPERVISED_RESTART_EXPECTED_MS = 10_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type RuntimeOptions = {
@@ -25,6 +26,11 @@ export type RuntimeOptions = {
   logOverrides: LogOverrides;
   /** Test hook: shorter timers. */
   intervals?: { tickMs?: number; pingMs?: number; healthMs?: number };
+  /**
+   * Set when a service manager owns the process: a restart then stops cleanly and hands over
+   * (the process exits and the manager starts a fresh one) instead of restarting in-process.
+   */
+  supervisedExit?: (reason: string) => void;
 };
 
 /**
@@ -195,6 +201,12 @@ export class GatewayRuntime implements GatewayControl {
       this.restartAgain = true;
       return;
     }
+    if (this.opts.supervisedExit) {
+      const exit = this.opts.supervisedExit;
+      log.info(`restart mode: full process restart (supervisor restart; ${reason})`);
+      this.restarting = this.stop("gateway restarting", "planned_restart", { restartExpectedMs: SUPERVISED_RESTART_EXPECTED_MS }).then(() => exit(reason));
+      return;
+    }
     this.restarting = this.restartLoop(reason).finally(() => {
       this.restarting = null;
     });
@@ -241,12 +253,12 @@ export class GatewayRuntime implements GatewayControl {
     } while (this.restartAgain);
   }
 
-  async stop(reason = "gateway stopping"): Promise<void> {
+  async stop(reason = "gateway stopping", outcome = "clean_stop", stopOpts: { restartExpectedMs?: number } = {}): Promise<void> {
     this.watcher?.close();
     if (this.breakerTimer) clearInterval(this.breakerTimer);
-    await this.settled();
-    await this.server?.stop(reason);
-    this.bootHistory.markEnded(this.bootId, "clean_stop");
+    if (outcome === "clean_stop") await this.settled();
+    await this.server?.stop(reason, stopOpts);
+    this.bootHistory.markEnded(this.bootId, outcome);
     await logSink.drained();
   }
 }

@@ -2,20 +2,18 @@
  * CLI client commands against a real gateway process: `gateway call`, `gateway status`,
  * `gateway probe`, `gateway health`, `status`, `gateway auth-token`, and the --json failure envelope.
  */
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import {
-  CLI_ENTRY,
-  cleanupAll,
+  OPENCLAW_BIN,
   dump,
   getFreePort,
   hasScript,
-  killAll,
-  makeSandbox,
-  runCli,
+  runOpenclaw,
   spawnProcess,
-  startGateway,
+  startSandboxGateway,
+  useProcessCleanup,
   type CliResult,
   type Proc,
   type Sandbox,
@@ -28,19 +26,13 @@ let stoppedPort: number;
 let gw: Proc;
 
 before(async () => {
-  sb = makeSandbox();
-  port = await getFreePort();
-  stoppedPort = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "token", token: TOKEN } } });
-  gw = await startGateway(sb.env, ["--port", String(port)], port);
+  ({ sb, port, proc: gw } = await startSandboxGateway({ config: { gateway: { mode: "local", auth: { mode: "token", token: TOKEN } } }, portFlag: true }));
+  stoppedPort = await getFreePort(port);
 });
 
-after(async () => {
-  await killAll();
-  cleanupAll();
-});
+useProcessCleanup();
 
-const cli = (...args: string[]) => runCli(args, sb.env);
+const cli = (...args: string[]) => runOpenclaw(args, sb.env);
 
 function parseJson<T = Record<string, unknown>>(r: CliResult): T {
   try {
@@ -181,7 +173,7 @@ test("gateway auth-token refuses without --show and refuses a non-TTY stdout", a
 });
 
 test("gateway auth-token --show prints the token on a terminal", { skip: !hasScript() && "script(1) not available" }, async () => {
-  const tty = spawnProcess("script", ["-qec", `'${process.execPath}' '${CLI_ENTRY}' gateway auth-token --show`, "/dev/null"], { env: sb.env });
+  const tty = spawnProcess("script", ["-qec", `'${process.execPath}' '${OPENCLAW_BIN}' gateway auth-token --show`, "/dev/null"], { env: sb.env });
   const exit = await tty.exited;
   assert.equal(exit.code, 0, dump(tty));
   assert.equal(tty.stdout().trim(), TOKEN);

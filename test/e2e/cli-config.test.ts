@@ -2,34 +2,27 @@
  * Start-up refusals of `openclaw gateway`: invalid config (exit 78), the gateway.mode guard,
  * --allow-unconfigured, bad flags (exit 1) and the auth guards for non-loopback binds and password mode.
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  cleanupAll,
   dump,
-  getFreePort,
   healthzOk,
   isListening,
-  killAll,
-  makeSandbox,
-  runCli,
+  makeConfiguredSandbox,
+  runOpenclaw,
   startGateway,
+  startSandboxGateway,
+  useProcessCleanup,
   type CliResult,
 } from "./process-harness.js";
 
-after(async () => {
-  await killAll();
-  cleanupAll();
-});
+useProcessCleanup();
 
 /** Runs `openclaw gateway --port P ...extra` and expects it to exit on its own (it must not start). */
 async function refusedStart(config: Record<string, unknown> | string, extra: string[] = [], env: Record<string, string> = {}): Promise<CliResult & { port: number; configPath: string }> {
-  const sb = makeSandbox();
+  const { sb, port } = await makeConfiguredSandbox({ config, env });
   try {
-    sb.writeConfig(config);
-    Object.assign(sb.env, env);
-    const port = await getFreePort();
-    const result = await runCli(["gateway", "--port", String(port), ...extra], sb.env, { timeoutMs: 15_000 });
+    const result = await runOpenclaw(["gateway", "--port", String(port), ...extra], sb.env, { timeoutMs: 15_000 });
     assert.notEqual(result.signal, "SIGKILL", `gateway did not exit by itself:\n${dump(result)}`);
     assert.equal(await isListening(port), false, "nothing may listen on the port after a refused start");
     assert.ok(!/gateway ready|listening on ws:/.test(result.stdout), `gateway must not have started:\n${dump(result)}`);
@@ -72,9 +65,9 @@ test("a JSON5 syntax error exits 78", async () => {
 });
 
 test("JSON5 comments and trailing commas are accepted", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig(`// comment\n{\n  gateway: { mode: "local", port: ${port}, /* inline */ },\n  logging: { file: ${JSON.stringify(sb.logFile)}, },\n}\n`);
+  const { sb, port } = await makeConfiguredSandbox({
+    config: (p, _token, logFile) => `// comment\n{\n  gateway: { mode: "local", port: ${p}, /* inline */ },\n  logging: { file: ${JSON.stringify(logFile)}, },\n}\n`,
+  });
   const gw = await startGateway(sb.env, [], port);
   try {
     assert.ok(await healthzOk(port));
@@ -98,14 +91,12 @@ test("gateway.mode remote exits 78", async () => {
 });
 
 test("--allow-unconfigured starts without gateway.mode and leaves the config untouched", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { auth: { mode: "token", token: "allow-unconfigured-token" } } });
+  const { sb, port } = await makeConfiguredSandbox({ config: { gateway: { auth: { mode: "token", token: "allow-unconfigured-token" } } } });
   const before = JSON.stringify(sb.readConfig());
   const gw = await startGateway(sb.env, ["--port", String(port), "--allow-unconfigured"], port);
   try {
     assert.equal(JSON.stringify(sb.readConfig()), before, "--allow-unconfigured must not write or repair config");
-    const health = await runCli(["health", "--port", String(port)], sb.env);
+    const health = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(health.code, 0, dump(health));
   } finally {
     await gw.stop();
@@ -114,10 +105,7 @@ test("--allow-unconfigured starts without gateway.mode and leaves the config unt
 });
 
 test("--allow-unconfigured also lets a remote-mode config start", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "remote", auth: { token: "remote-mode-token" } } });
-  const gw = await startGateway(sb.env, ["--port", String(port), "--allow-unconfigured"], port);
+  const { sb, proc: gw } = await startSandboxGateway({ config: { gateway: { mode: "remote", auth: { token: "remote-mode-token" } } }, portFlag: true, args: ["--allow-unconfigured"] });
   await gw.stop();
   sb.cleanup();
 });
@@ -142,10 +130,11 @@ test("a non-loopback bind without auth is refused with exit 78", async () => {
 });
 
 test("a non-loopback bind with a token is allowed", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "token", token: "lan-bind-token-0123456789" } } });
-  const gw = await startGateway(sb.env, ["--port", String(port), "--bind", "lan"], port);
+  const { sb, port, proc: gw } = await startSandboxGateway({
+    config: { gateway: { mode: "local", auth: { mode: "token", token: "lan-bind-token-0123456789" } } },
+    portFlag: true,
+    args: ["--bind", "lan"],
+  });
   try {
     assert.match(gw.stdout(), new RegExp(`listening on ws://0\\.0\\.0\\.0:${port}`));
   } finally {
@@ -155,13 +144,10 @@ test("a non-loopback bind with a token is allowed", async () => {
 });
 
 test("auth mode none on loopback starts, with a warning", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "none" } } });
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startSandboxGateway({ config: { gateway: { mode: "local", auth: { mode: "none" } } }, portFlag: true });
   try {
     assert.match(gw.output(), /auth mode=none/);
-    const health = await runCli(["health", "--port", String(port)], sb.env);
+    const health = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(health.code, 0, dump(health));
   } finally {
     await gw.stop();
@@ -176,15 +162,15 @@ test("password mode without a password exits 78", async () => {
 });
 
 test("password mode with OPENCLAW_GATEWAY_PASSWORD starts and clients authenticate with it", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "password" } } });
-  sb.env.OPENCLAW_GATEWAY_PASSWORD = "correct horse battery staple";
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startSandboxGateway({
+    config: { gateway: { mode: "local", auth: { mode: "password" } } },
+    env: { OPENCLAW_GATEWAY_PASSWORD: "correct horse battery staple" },
+    portFlag: true,
+  });
   try {
-    const ok = await runCli(["health", "--port", String(port)], sb.env);
+    const ok = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(ok.code, 0, dump(ok));
-    const bad = await runCli(["health", "--port", String(port), "--password", "nope"], sb.env);
+    const bad = await runOpenclaw(["health", "--port", String(port), "--password", "nope"], sb.env);
     assert.notEqual(bad.code, 0, dump(bad));
     assert.match(bad.stderr, /password mismatch/);
   } finally {

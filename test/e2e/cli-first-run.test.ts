@@ -2,22 +2,22 @@
  * First run of `openclaw gateway` with no config: the config it writes, what it prints (and does
  * not print), and that CLI clients on the same machine authenticate with the generated token.
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import {
-  CLI_ENTRY,
-  cleanupAll,
+  OPENCLAW_BIN,
   dump,
   getFreePort,
   hasScript,
   killAll,
   makeSandbox,
   removeProfileLogs,
-  runCli,
+  runOpenclaw,
   spawnProcess,
   startGateway,
+  useProcessCleanup,
   type Sandbox,
 } from "./process-harness.js";
 
@@ -27,23 +27,19 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  * Without a config there is no logging.file, so the gateway writes the default daily file under
  * /tmp/openclaw. A unique profile name keeps that file ours (openclaw-<profile>-YYYY-MM-DD.log) so it
  * can be removed afterwards; the explicit OPENCLAW_STATE_DIR/OPENCLAW_CONFIG_PATH still win for paths.
+ * A fresh sandbox without a config, with such a profile, and a free port.
  */
-function isolateDefaultLog(sb: Sandbox): string {
+async function firstRunSandbox(): Promise<{ sb: Sandbox; profile: string; port: number }> {
+  const sb = makeSandbox();
   const profile = `e2efr${randomBytes(4).toString("hex")}`;
   sb.env.OPENCLAW_PROFILE = profile;
-  return profile;
+  return { sb, profile, port: await getFreePort() };
 }
 
-
-after(async () => {
-  await killAll();
-  cleanupAll();
-});
+useProcessCleanup();
 
 test("first run creates a 0600 config with local mode and a random token, and clients use it", async () => {
-  const sb = makeSandbox();
-  const profile = isolateDefaultLog(sb);
-  const port = await getFreePort();
+  const { sb, profile, port } = await firstRunSandbox();
   assert.equal(existsSync(sb.configPath), false);
   const gw = await startGateway(sb.env, ["--port", String(port)], port);
   try {
@@ -60,13 +56,13 @@ test("first run creates a 0600 config with local mode and a random token, and cl
     assert.ok(out.includes(`http://127.0.0.1:${port}/#token=`), `notice must show a dashboard URL with #token=:\n${out}`);
     assert.ok(!gw.output().includes(token), "the full token must not be printed when stdout is not a TTY");
 
-    const ok = await runCli(["health", "--port", String(port)], sb.env);
+    const ok = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(ok.code, 0, dump(ok));
     assert.match(ok.stdout, /Gateway Health/);
     assert.match(ok.stdout, /^OK \(\d+ms\)/m);
     assert.ok(!ok.stdout.includes(token) && !ok.stderr.includes(token));
 
-    const bad = await runCli(["health", "--port", String(port), "--token", "wrong"], sb.env);
+    const bad = await runOpenclaw(["health", "--port", String(port), "--token", "wrong"], sb.env);
     assert.notEqual(bad.code, 0, dump(bad));
     assert.match(bad.stderr, /token mismatch/, dump(bad));
   } finally {
@@ -77,9 +73,7 @@ test("first run creates a 0600 config with local mode and a random token, and cl
 });
 
 test("a second start reuses the created config and does not print the first-run notice again", async () => {
-  const sb = makeSandbox();
-  const profile = isolateDefaultLog(sb);
-  const port = await getFreePort();
+  const { sb, profile, port } = await firstRunSandbox();
   try {
     const first = await startGateway(sb.env, ["--port", String(port)], port);
     await first.stop();
@@ -88,7 +82,7 @@ test("a second start reuses the created config and does not print the first-run 
     const second = await startGateway(sb.env, ["--port", String(port)], port);
     assert.ok(!second.stdout().includes("First run"), second.stdout());
     assert.equal((sb.readConfig() as { gateway: { auth: { token: string } } }).gateway.auth.token, token, "the token must not change");
-    const ok = await runCli(["health", "--port", String(port)], sb.env);
+    const ok = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(ok.code, 0, dump(ok));
     await second.stop();
   } finally {
@@ -99,15 +93,11 @@ test("a second start reuses the created config and does not print the first-run 
 });
 
 test("on a terminal the first-run notice includes the full token, and tokens differ between installs", { skip: !hasScript() && "script(1) not available" }, async () => {
-  const sb = makeSandbox();
-  const profile = isolateDefaultLog(sb);
-  const port = await getFreePort();
-  const other = makeSandbox();
-  const otherProfile = isolateDefaultLog(other);
-  const otherPort = await getFreePort();
+  const { sb, profile, port } = await firstRunSandbox();
+  const { sb: other, profile: otherProfile, port: otherPort } = await firstRunSandbox();
   try {
     // script(1) gives the gateway a pseudo-terminal; timeout(1) stops it with SIGTERM after a few seconds.
-    const command = `timeout --preserve-status -s TERM -k 3 4 '${process.execPath}' '${CLI_ENTRY}' gateway --port ${port}`;
+    const command = `timeout --preserve-status -s TERM -k 3 4 '${process.execPath}' '${OPENCLAW_BIN}' gateway --port ${port}`;
     const tty = spawnProcess("script", ["-qec", command, "/dev/null"], { env: sb.env });
     const exit = await tty.exited;
     assert.equal(exit.code, 0, dump(tty));
@@ -130,9 +120,7 @@ test("on a terminal the first-run notice includes the full token, and tokens dif
 });
 
 test("first run with OPENCLAW_GATEWAY_TOKEN set keeps the token out of the file and uses the env token", async () => {
-  const sb = makeSandbox();
-  const profile = isolateDefaultLog(sb);
-  const port = await getFreePort();
+  const { sb, profile, port } = await firstRunSandbox();
   const envToken = randomBytes(32).toString("base64url");
   sb.env.OPENCLAW_GATEWAY_TOKEN = envToken;
   const gw = await startGateway(sb.env, ["--port", String(port)], port);
@@ -141,7 +129,7 @@ test("first run with OPENCLAW_GATEWAY_TOKEN set keeps the token out of the file 
     assert.ok(!raw.includes(envToken), "an externally supplied token must not be copied into the config");
     assert.equal((JSON.parse(raw) as { gateway: { mode: string } }).gateway.mode, "local");
     assert.ok(!gw.output().includes(envToken));
-    const ok = await runCli(["health", "--port", String(port)], sb.env);
+    const ok = await runOpenclaw(["health", "--port", String(port)], sb.env);
     assert.equal(ok.code, 0, dump(ok));
   } finally {
     await gw.stop();

@@ -3,14 +3,13 @@
  * `openclaw logs` (text and --json), --verbose WebSocket traffic on the console, and the default
  * daily file name for a named profile.
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import {
-  cleanupAll,
   dump,
   getFreePort,
   killAll,
@@ -18,29 +17,30 @@ import {
   makeSandbox,
   readJsonLines,
   removeProfileLogs,
-  runCli,
+  runOpenclaw,
   startGateway,
-  waitFor,
+  startSandboxGateway,
+  useProcessCleanup,
+  waitUntil,
 } from "./process-harness.js";
 
 const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
 
-after(async () => {
-  await killAll();
-  cleanupAll();
-});
+useProcessCleanup();
 
 function newToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** A gateway started with `--port <free port> ...args` in a fresh sandbox; `auth` defaults to a new token. */
+function startLoggingGateway(args: string[] = [], auth: Record<string, unknown> = { token: newToken() }) {
+  return startSandboxGateway({ config: { gateway: { mode: "local", auth } }, portFlag: true, args });
+}
+
 test("the file log is JSONL with time, level, subsystem and message", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { token: newToken() } } });
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startLoggingGateway();
   try {
-    assert.ok((await runCli(["gateway", "call", "no.such.method", "--port", String(port)], sb.env)).code !== 0);
+    assert.ok((await runOpenclaw(["gateway", "call", "no.such.method", "--port", String(port)], sb.env)).code !== 0);
   } finally {
     await gw.stop();
   }
@@ -65,24 +65,21 @@ test("the file log is JSONL with time, level, subsystem and message", async () =
 });
 
 test("the token never reaches console or file, even after a failed auth and a failed call", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
   const token = newToken();
   const lookalike = newToken();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "token", token } } });
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startLoggingGateway([], { mode: "token", token });
   try {
-    const badAuth = await runCli(["health", "--port", String(port), "--token", lookalike], sb.env);
+    const badAuth = await runOpenclaw(["health", "--port", String(port), "--token", lookalike], sb.env);
     assert.notEqual(badAuth.code, 0, dump(badAuth));
     assert.match(badAuth.stderr, /token mismatch/);
-    const badAuthPrefixed = await runCli(["health", "--port", String(port), "--token", `${token}x`], sb.env);
+    const badAuthPrefixed = await runOpenclaw(["health", "--port", String(port), "--token", `${token}x`], sb.env);
     assert.notEqual(badAuthPrefixed.code, 0, dump(badAuthPrefixed));
     // A call that fails, with the token in the method name and in the params.
-    const badCall = await runCli(["gateway", "call", `x-${token}`, "--port", String(port)], sb.env);
+    const badCall = await runOpenclaw(["gateway", "call", `x-${token}`, "--port", String(port)], sb.env);
     assert.notEqual(badCall.code, 0, dump(badCall));
-    const badParams = await runCli(["gateway", "call", "status", "--port", String(port), "--params", JSON.stringify({ note: token })], sb.env);
+    const badParams = await runOpenclaw(["gateway", "call", "status", "--port", String(port), "--params", JSON.stringify({ note: token })], sb.env);
     assert.notEqual(badParams.code, 0, dump(badParams));
-    const logs = await runCli(["logs", "--port", String(port), "--limit", "200"], sb.env);
+    const logs = await runOpenclaw(["logs", "--port", String(port), "--limit", "200"], sb.env);
     assert.equal(logs.code, 0, dump(logs));
     assert.ok(!logs.stdout.includes(token), `openclaw logs printed the token:\n${logs.stdout}`);
   } finally {
@@ -98,15 +95,12 @@ test("the token never reaches console or file, even after a failed auth and a fa
 });
 
 test("--verbose --ws-log full shows WebSocket traffic on the console, still without the token, and leaves the file at info", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
   const token = newToken();
-  sb.writeConfig({ gateway: { mode: "local", auth: { mode: "token", token } } });
-  const gw = await startGateway(sb.env, ["--port", String(port), "--verbose", "--ws-log", "full"], port);
+  const { sb, port, proc: gw } = await startLoggingGateway(["--verbose", "--ws-log", "full"], { mode: "token", token });
   try {
-    assert.equal((await runCli(["gateway", "call", "status", "--port", String(port)], sb.env)).code, 0);
-    assert.notEqual((await runCli(["gateway", "call", `x-${token}`, "--port", String(port)], sb.env)).code, 0);
-    await waitFor(() => /⇄ res ✗/.test(gw.output()), 3000, "the failed call on the console");
+    assert.equal((await runOpenclaw(["gateway", "call", "status", "--port", String(port)], sb.env)).code, 0);
+    assert.notEqual((await runOpenclaw(["gateway", "call", `x-${token}`, "--port", String(port)], sb.env)).code, 0);
+    await waitUntil(() => /⇄ res ✗/.test(gw.output()), 3000, "the failed call on the console");
   } finally {
     await gw.stop();
   }
@@ -117,14 +111,11 @@ test("--verbose --ws-log full shows WebSocket traffic on the console, still with
 });
 
 test("--verbose adds debug WebSocket traffic lines (⇄ res) to the console", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { token: newToken() } } });
-  const verbose = await startGateway(sb.env, ["--port", String(port), "--verbose"], port);
+  const { sb, port, proc: verbose } = await startLoggingGateway(["--verbose"]);
   try {
-    const ok = await runCli(["gateway", "call", "status", "--port", String(port)], sb.env);
+    const ok = await runOpenclaw(["gateway", "call", "status", "--port", String(port)], sb.env);
     assert.equal(ok.code, 0, dump(ok));
-    await waitFor(() => /⇄ res ✓ status\b/.test(verbose.output()), 3000, "⇄ res ✓ status on the verbose console");
+    await waitUntil(() => /⇄ res ✓ status\b/.test(verbose.output()), 3000, "⇄ res ✓ status on the verbose console");
   } finally {
     await verbose.stop();
     sb.cleanup();
@@ -132,13 +123,10 @@ test("--verbose adds debug WebSocket traffic lines (⇄ res) to the console", as
 });
 
 test("--verbose does not drop failed calls from the file log (operations.md §6.1: --verbose does not affect the file)", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { token: newToken() } } });
-  const gw = await startGateway(sb.env, ["--port", String(port), "--verbose"], port);
+  const { sb, port, proc: gw } = await startLoggingGateway(["--verbose"]);
   try {
-    assert.notEqual((await runCli(["gateway", "call", "no.such.method", "--port", String(port)], sb.env)).code, 0);
-    await waitFor(() => /⇄ res ✗ no\.such\.method/.test(gw.output()), 3000, "the failed call on the console");
+    assert.notEqual((await runOpenclaw(["gateway", "call", "no.such.method", "--port", String(port)], sb.env)).code, 0);
+    await waitUntil(() => /⇄ res ✗ no\.such\.method/.test(gw.output()), 3000, "the failed call on the console");
   } finally {
     await gw.stop();
   }
@@ -151,20 +139,17 @@ test("--verbose does not drop failed calls from the file log (operations.md §6.
 });
 
 test("openclaw logs prints the last --limit lines of the file log", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { token: newToken() } } });
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startLoggingGateway();
   try {
-    await waitFor(() => existsSync(sb.logFile) && readJsonLines(sb.logFile).length >= 6, 3000, "six file log lines");
-    const r = await runCli(["logs", "--port", String(port), "--limit", "5"], sb.env);
+    await waitUntil(() => existsSync(sb.logFile) && readJsonLines(sb.logFile).length >= 6, 3000, "six file log lines");
+    const r = await runOpenclaw(["logs", "--port", String(port), "--limit", "5"], sb.env);
     assert.equal(r.code, 0, dump(r));
     const lines = r.stdout.split("\n").filter((l) => l.length > 0);
     assert.equal(lines.length, 5, `--limit 5 must print 5 lines:\n${r.stdout}`);
     for (const line of lines) assert.match(line, /^\d\d:\d\d:\d\d\s+\w+\s+\[gateway[^\]]*\]\s+\S/, line);
     assert.ok(lines.some((l) => l.includes("gateway ready")), r.stdout);
 
-    const plain = await runCli(["logs", "--port", String(port), "--limit", "2", "--plain"], sb.env);
+    const plain = await runOpenclaw(["logs", "--port", String(port), "--limit", "2", "--plain"], sb.env);
     assert.equal(plain.code, 0, dump(plain));
     const raw = plain.stdout.split("\n").filter((l) => l.length > 0);
     assert.equal(raw.length, 2);
@@ -176,12 +161,9 @@ test("openclaw logs prints the last --limit lines of the file log", async () => 
 });
 
 test("openclaw logs --json prints a meta record, then log records", async () => {
-  const sb = makeSandbox();
-  const port = await getFreePort();
-  sb.writeConfig({ gateway: { mode: "local", auth: { token: newToken() } } });
-  const gw = await startGateway(sb.env, ["--port", String(port)], port);
+  const { sb, port, proc: gw } = await startLoggingGateway();
   try {
-    const r = await runCli(["logs", "--port", String(port), "--json", "--limit", "4"], sb.env);
+    const r = await runOpenclaw(["logs", "--port", String(port), "--json", "--limit", "4"], sb.env);
     assert.equal(r.code, 0, dump(r));
     const records = r.stdout.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(records.length >= 2, r.stdout);
@@ -213,7 +195,7 @@ test("without logging.file a named profile logs to the daily file openclaw-<prof
   sb.writeConfig({ gateway: { mode: "local", port, auth: { token: newToken() } }, logging: { level: "info" } }, join(sb.home, `.openclaw-${profile}`, "openclaw.json"));
   try {
     const gw = await startGateway(sb.env, [], port, { rootArgs: ["--profile", profile] });
-    const status = await runCli(["--profile", profile, "gateway", "status", "--json"], sb.env);
+    const status = await runOpenclaw(["--profile", profile, "gateway", "status", "--json"], sb.env);
     await gw.stop();
     const match = /log file: (\S+)/.exec(gw.stdout());
     assert.ok(match, gw.stdout());

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import net from "node:net";
+import { after, afterEach } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import WebSocket from "ws";
@@ -549,6 +550,18 @@ export function closeAllClients(): void {
 export async function cleanup(): Promise<void> {
   closeAllClients();
   await Promise.all([...gateways].map((g) => g.stop("test cleanup").catch(() => {})));
+}
+
+/** Registers the hooks of a test file: `closeAllClients` after each test, `cleanup` after the file. */
+export function useGatewayCleanup(): void {
+  afterEach(() => closeAllClients());
+  after(cleanup);
+}
+
+/** `useGatewayCleanup()` plus one gateway that serves all tests of the file (stopped by `cleanup`). */
+export async function startFileGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  useGatewayCleanup();
+  return startTestGateway(opts);
 }
 
 let gcFn: (() => void) | null | undefined;

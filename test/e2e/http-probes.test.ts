@@ -1,13 +1,9 @@
 /** HTTP probes on the gateway port (http.md §1.8). */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cleanup, connectClient, http, startTestGateway, type TestGateway } from "./harness.js";
+import { connectClient, http, startFileGateway } from "./harness.js";
 
-let gw: TestGateway;
-before(async () => {
-  gw = await startTestGateway();
-});
-after(cleanup);
+const gw = await startFileGateway();
 
 function assertProbeHeaders(headers: Headers): void {
   assert.equal(headers.get("cache-control"), "no-store");

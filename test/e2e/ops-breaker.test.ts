@@ -4,55 +4,34 @@
  * plane still serves, health and loopback /readyz carry `safeMode` — while clean SIGTERM stops are
  * recorded as clean and never trip it.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ADMIN,
-  baseConfig,
-  cleanupAllSandboxes,
-  closeAllClients,
-  connectOps,
-  getFreePort,
+  connectOperator,
+  dump,
   httpGet,
-  killAllProcs,
-  makeOpsSandbox,
-  randomToken,
+  makeConfiguredSandbox,
   readLog,
-  startGatewayProc,
+  startGateway,
+  useProcessCleanup,
   waitForLog,
-  type OpsSandbox,
-} from "./ops-harness.js";
+  type Sandbox,
+} from "./process-harness.js";
 
-afterEach(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
-after(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
+useProcessCleanup({ eachTest: true });
 
 type BootRecord = { bootId: string; pid: number; startedAtMs: number; completedAtMs?: number; outcome?: string };
 
-function bootHistory(sb: OpsSandbox): BootRecord[] {
+function bootHistory(sb: Sandbox): BootRecord[] {
   return JSON.parse(readFileSync(join(sb.stateDir, "state", "boot-history.json"), "utf8")) as BootRecord[];
-}
-
-async function setup(): Promise<{ sb: OpsSandbox; port: number; token: string }> {
-  const sb = makeOpsSandbox();
-  const port = await getFreePort();
-  const token = randomToken();
-  writeFileSync(sb.configPath, JSON.stringify(baseConfig(port, token, sb.logFile), null, 2) + "\n", { mode: 0o600 });
-  return { sb, port, token };
 }
 
 /** Health RPC plus loopback /readyz of the gateway on `port`. */
 async function probe(port: number, token: string): Promise<{ health: any; readyz: any }> {
-  const client = await connectOps(port, token);
+  const client = await connectOperator(port, token);
   try {
     const health = await client.call("health");
     assert.equal(health.ok, true);
@@ -66,9 +45,9 @@ async function probe(port: number, token: string): Promise<{ health: any; readyz
 
 describe("crash-loop breaker (real gateway processes)", () => {
   test("three SIGKILLed boots within the window put the fourth start in safe mode; the control plane still serves", async () => {
-    const { sb, port, token } = await setup();
+    const { sb, port, token } = await makeConfiguredSandbox();
     for (let i = 0; i < 3; i++) {
-      const proc = await startGatewayProc(sb.env);
+      const proc = await startGateway(sb.env);
       const { health, readyz } = await probe(port, token);
       assert.equal(health.safeMode, undefined, `start #${i + 1} after ${i} unclean boot(s) must not be in safe mode`);
       assert.equal(readyz.safeMode, undefined);
@@ -79,8 +58,8 @@ describe("crash-loop breaker (real gateway processes)", () => {
     assert.equal(history.length, 3);
     assert.ok(history.every((r) => r.completedAtMs === undefined), `killed boots stay unfinished: ${JSON.stringify(history)}`);
 
-    const fourth = await startGatewayProc(sb.env);
-    const client = await connectOps(port, token, { scopes: ADMIN });
+    const fourth = await startGateway(sb.env);
+    const client = await connectOperator(port, token, { scopes: ADMIN });
 
     // Loopback /readyz computes its body per request.
     const ready = await httpGet(port, "/readyz");
@@ -109,8 +88,8 @@ describe("crash-loop breaker (real gateway processes)", () => {
     // `openclaw health` and monitors call. Checked on a new start so no probe:true refreshed it.
     await client.close();
     assert.equal((await fourth.stop("SIGKILL")).signal, "SIGKILL"); // a 4th unclean boot
-    const fifth = await startGatewayProc(sb.env);
-    const again = await connectOps(port, token);
+    const fifth = await startGateway(sb.env);
+    const again = await connectOperator(port, token);
     const cached = await again.call("health");
     assert.equal(cached.ok, true);
     assert.ok(
@@ -121,16 +100,16 @@ describe("crash-loop breaker (real gateway processes)", () => {
     assert.match(cached.safeMode.reason, /restart-loop breaker tripped/);
     await again.close();
     const exit = await fifth.stop("SIGTERM");
-    assert.equal(exit.code, 0, fifth.dump());
+    assert.equal(exit.code, 0, dump(fifth));
   });
 
   test("clean SIGTERM stops are recorded as clean: after three start/stop cycles the next start is not in safe mode", async () => {
-    const { sb, port, token } = await setup();
+    const { sb, port, token } = await makeConfiguredSandbox();
     for (let i = 0; i < 3; i++) {
-      const proc = await startGatewayProc(sb.env);
+      const proc = await startGateway(sb.env);
       await probe(port, token);
       const exit = await proc.stop("SIGTERM");
-      assert.equal(exit.code, 0, `clean stop exits 0\n${proc.dump()}`);
+      assert.equal(exit.code, 0, `clean stop exits 0\n${dump(proc)}`);
     }
     const history = bootHistory(sb);
     assert.equal(history.length, 3);
@@ -139,7 +118,7 @@ describe("crash-loop breaker (real gateway processes)", () => {
       assert.equal(typeof record.completedAtMs, "number");
     }
 
-    const proc = await startGatewayProc(sb.env);
+    const proc = await startGateway(sb.env);
     const { health, readyz } = await probe(port, token);
     assert.equal(health.safeMode, undefined, `no safe mode after clean stops: ${JSON.stringify(health.safeMode)}`);
     assert.equal(readyz.ready, true);

@@ -3,37 +3,26 @@
  * concurrency with baseHash, the reload report, a restart-requiring config.patch moving the gateway to
  * a new port, and the file mode staying 0600.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import JSON5 from "json5";
 import {
   ADMIN,
   baseConfig,
-  cleanupAllSandboxes,
-  closeAllClients,
-  connectOps,
+  connectOperator,
   connectWithRetry,
   fileMode,
   getFreePort,
   isListening,
-  killAllProcs,
   logCount,
   startSandboxGateway,
+  useProcessCleanup,
   waitForLog,
   waitUntil,
-} from "./ops-harness.js";
+} from "./process-harness.js";
 
-afterEach(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
-after(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
+useProcessCleanup({ eachTest: true });
 
 const STALE = "sha256:" + "0".repeat(64);
 
@@ -41,7 +30,7 @@ describe("config.set / config.patch (real gateway process)", () => {
   test("baseHash guards writes; a hot config.set applies live; config.patch of gateway.port restarts on the new port", async () => {
     const { sb, port, token, proc, configText } = await startSandboxGateway();
     assert.equal(fileMode(sb.configPath), 0o600);
-    const client = await connectOps(port, token, { scopes: ADMIN });
+    const client = await connectOperator(port, token, { scopes: ADMIN });
     const h0 = (await client.call("config.get")).hash as string;
 
     // 1. config.set with a stale baseHash: refused, file untouched.
@@ -77,11 +66,7 @@ describe("config.set / config.patch (real gateway process)", () => {
     assert.equal(readFileSync(sb.configPath, "utf8"), nextRaw);
 
     // 3. config.patch without baseHash on an existing file: refused.
-    const newPort = await (async () => {
-      let p = await getFreePort();
-      while (p === port) p = await getFreePort();
-      return p;
-    })();
+    const newPort = await getFreePort(port);
     const noHash = await client.request("config.patch", { raw: JSON.stringify({ gateway: { port: newPort } }) });
     assert.equal(noHash.ok, false);
     assert.equal(noHash.error?.details?.code, "BASE_HASH_REQUIRED", JSON.stringify(noHash.error));

@@ -3,42 +3,30 @@
  * gateways run at once with their own state dir, config, port and token; a second gateway on the
  * same profile/config is refused by the config lock with "gateway already running (pid N)", exit 1.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ADMIN,
   ConnectRejected,
-  cleanupAllSandboxes,
-  closeAllClients,
-  connectOps,
-  dumpResult,
+  connectOperator,
+  dump,
   getFreePorts,
   isListening,
-  killAllProcs,
-  makeOpsSandbox,
+  makeSandbox,
   randomToken,
   runOpenclaw,
   spawnOpenclaw,
-  startGatewayProc,
-  writeJson,
-} from "./ops-harness.js";
+  startGateway,
+  useProcessCleanup,
+} from "./process-harness.js";
 
-afterEach(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
-after(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
+useProcessCleanup({ eachTest: true });
 
 describe("profiles and multi-instance (real gateway processes)", () => {
   test("--profile alpha and --profile beta run side by side, isolated; a second gateway on alpha is refused", async () => {
     // HOME only: the profile flag derives the state dir and config path from it.
-    const sb = makeOpsSandbox({ stateEnv: false });
+    const sb = makeSandbox({ stateEnv: false });
     assert.equal(sb.env.OPENCLAW_STATE_DIR, undefined);
     assert.equal(sb.env.OPENCLAW_CONFIG_PATH, undefined);
     const [alphaPort, betaPort, otherPort] = await getFreePorts(3);
@@ -47,27 +35,30 @@ describe("profiles and multi-instance (real gateway processes)", () => {
       beta: { port: betaPort, token: randomToken(), stateDir: join(sb.home, ".openclaw-beta") },
     };
     for (const [name, p] of Object.entries(profiles)) {
-      writeJson(join(p.stateDir, "openclaw.json"), {
-        gateway: { mode: "local", port: p.port, auth: { mode: "token", token: p.token } },
-        logging: { file: join(sb.root, `${name}.log`) },
-      });
+      sb.writeConfig(
+        {
+          gateway: { mode: "local", port: p.port, auth: { mode: "token", token: p.token } },
+          logging: { file: join(sb.root, `${name}.log`) },
+        },
+        join(p.stateDir, "openclaw.json"),
+      );
     }
 
-    const alpha = await startGatewayProc(sb.env, { rootArgs: ["--profile", "alpha"] });
-    const beta = await startGatewayProc(sb.env, { rootArgs: ["--profile", "beta"] });
+    const alpha = await startGateway(sb.env, [], undefined, { rootArgs: ["--profile", "alpha"] });
+    const beta = await startGateway(sb.env, [], undefined, { rootArgs: ["--profile", "beta"] });
     assert.equal(alpha.exitInfo(), null);
     assert.equal(beta.exitInfo(), null);
 
     // Each answers health with its own token, on its own port, from its own state dir.
     for (const [name, p] of Object.entries(profiles)) {
-      const client = await connectOps(p.port, p.token, { scopes: ADMIN });
+      const client = await connectOperator(p.port, p.token, { scopes: ADMIN });
       assert.equal((await client.call("health")).ok, true, `${name} health`);
       assert.equal(client.hello.snapshot.stateDir, p.stateDir, `${name} state dir`);
       assert.equal(client.hello.snapshot.configPath, join(p.stateDir, "openclaw.json"), `${name} config path`);
       await client.close();
     }
     // Tokens are not shared: alpha's token is refused by beta.
-    const cross = await connectOps(profiles.beta.port, profiles.alpha.token).then(
+    const cross = await connectOperator(profiles.beta.port, profiles.alpha.token).then(
       (c) => {
         void c.close();
         return null;
@@ -80,8 +71,8 @@ describe("profiles and multi-instance (real gateway processes)", () => {
     // `gateway status --json` per profile: distinct config paths, each sees its own running gateway.
     const statusAlpha = await runOpenclaw(["--profile", "alpha", "gateway", "status", "--json"], sb.env);
     const statusBeta = await runOpenclaw(["--profile", "beta", "gateway", "status", "--json"], sb.env);
-    assert.equal(statusAlpha.code, 0, dumpResult(statusAlpha));
-    assert.equal(statusBeta.code, 0, dumpResult(statusBeta));
+    assert.equal(statusAlpha.code, 0, dump(statusAlpha));
+    assert.equal(statusBeta.code, 0, dump(statusBeta));
     const sa = JSON.parse(statusAlpha.stdout);
     const sbeta = JSON.parse(statusBeta.stdout);
     assert.equal(sa.config.cli.path, join(profiles.alpha.stateDir, "openclaw.json"));
@@ -98,13 +89,13 @@ describe("profiles and multi-instance (real gateway processes)", () => {
     // A second gateway on the same profile (same config), even on another port: refused by the lock.
     const dup = spawnOpenclaw(["--profile", "alpha", "gateway", "--port", String(otherPort)], sb.env);
     const exit = await dup.exited;
-    assert.equal(exit.code, 1, dup.dump());
-    assert.match(dup.stderr(), new RegExp(`gateway already running \\(pid ${alpha.pid}\\)`), dup.dump());
+    assert.equal(exit.code, 1, dump(dup));
+    assert.match(dup.stderr(), new RegExp(`gateway already running \\(pid ${alpha.pid}\\)`), dump(dup));
     assert.equal(await isListening(otherPort), false, "the refused gateway never listened");
 
     // Both originals keep serving.
     for (const p of Object.values(profiles)) {
-      const client = await connectOps(p.port, p.token);
+      const client = await connectOperator(p.port, p.token);
       assert.equal((await client.call("health")).ok, true);
       await client.close();
     }

@@ -3,7 +3,7 @@
  * applied without dropping clients, an invalid edit is skipped and the old config keeps serving,
  * edits saved by rename are seen, and `$include`d files are watched too.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,36 +11,25 @@ import { performance } from "node:perf_hooks";
 import {
   ConnectRejected,
   baseConfig,
-  cleanupAllSandboxes,
-  closeAllClients,
-  connectOps,
-  killAllProcs,
+  connectOperator,
+  dump,
   logCount,
   runOpenclaw,
   sleep,
   startSandboxGateway,
+  useProcessCleanup,
   waitForLog,
   waitUntil,
   writeByRename,
-  dumpResult,
-  type OpsClient,
-} from "./ops-harness.js";
+  type OperatorClient,
+} from "./process-harness.js";
 
-afterEach(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
-after(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
+useProcessCleanup({ eachTest: true });
 
 const ORIGIN = "https://ops-reload.example.test";
 
 /** Polls config.get on `client` every 20 ms until appliedConfigHash differs from `from`. */
-async function waitForAppliedHashChange(client: OpsClient, from: string, timeoutMs = 5000): Promise<string> {
+async function waitForAppliedHashChange(client: OperatorClient, from: string, timeoutMs = 5000): Promise<string> {
   let hash = from;
   await waitUntil(
     async () => {
@@ -56,7 +45,7 @@ async function waitForAppliedHashChange(client: OpsClient, from: string, timeout
 
 async function originRejected(port: number, token: string): Promise<boolean> {
   try {
-    const c = await connectOps(port, token, { origin: ORIGIN });
+    const c = await connectOperator(port, token, { origin: ORIGIN });
     await c.close();
     return false;
   } catch (err) {
@@ -71,7 +60,7 @@ async function originRejected(port: number, token: string): Promise<boolean> {
 describe("config hot reload (real gateway process)", () => {
   test("a hot-applicable edit is applied live without dropping a connected client", async () => {
     const { sb, port, token, proc } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const before = await client.call("config.get");
     const h0 = before.appliedConfigHash as string;
     assert.match(h0, /^sha256:[0-9a-f]{64}$/);
@@ -111,7 +100,7 @@ describe("config hot reload (real gateway process)", () => {
 
   test("an invalid edit is skipped: old config keeps serving, client kept, file not rewritten", async () => {
     const { sb, port, token, proc, configText } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const h0 = (await client.call("config.get")).appliedConfigHash as string;
 
     // 1. Schema violation: gateway.port is a string.
@@ -140,7 +129,7 @@ describe("config hot reload (real gateway process)", () => {
     assert.equal(cfg.valid, false, "config.get reports the file on disk as invalid");
     assert.equal((await client.call("health")).ok, true);
     // Same port, same token: a new client still gets in.
-    const second = await connectOps(port, token);
+    const second = await connectOperator(port, token);
     assert.equal((await second.call("health")).ok, true);
     await second.close();
     assert.equal(proc.exitInfo(), null);
@@ -156,7 +145,7 @@ describe("config hot reload (real gateway process)", () => {
 
   test("an edit saved by rename (temp file + rename over the config) is applied", async () => {
     const { sb, port, token } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const h0 = (await client.call("config.get")).appliedConfigHash as string;
 
     let mark = logCount(sb.logFile);
@@ -179,15 +168,15 @@ describe("config hot reload (real gateway process)", () => {
   test("$include files are watched: editing only the included file is applied; a circular include is rejected", async () => {
     let uiPath = "";
     const { sb, port, token } = await startSandboxGateway({
-      beforeStart: (box) => {
+      beforeConfig: (box) => {
         uiPath = join(box.stateDir, "ui.json5");
         writeFileSync(uiPath, `// included by openclaw.json\n{ allowedOrigins: ["https://first.example.test"] }\n`, { mode: 0o600 });
       },
-      configText: (p, t, logFile) =>
+      config: (p, t, logFile) =>
         JSON.stringify({ gateway: { mode: "local", port: p, auth: { mode: "token", token: t }, controlUi: { $include: "./ui.json5" } }, logging: { file: logFile } }, null, 2) + "\n",
     });
     const rootText = readFileSync(sb.configPath, "utf8");
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const before = await client.call("config.get");
     assert.deepEqual(before.includedPaths, [realpathSync(uiPath)]);
     assert.deepEqual(before.runtimeConfig.gateway.controlUi.allowedOrigins, ["https://first.example.test"]);
@@ -222,21 +211,21 @@ describe("config hot reload (real gateway process)", () => {
 
     // `openclaw config validate` reports it too (exit 78, names the problem).
     const validate = await runOpenclaw(["config", "validate"], sb.env);
-    assert.equal(validate.code, 78, dumpResult(validate));
-    assert.match(validate.stderr, /circular include/, dumpResult(validate));
+    assert.equal(validate.code, 78, dump(validate));
+    assert.match(validate.stderr, /circular include/, dump(validate));
   });
 
   test("the watched set follows the includes: after the root switches to conf.d/ui2.json5, that file is watched", async () => {
     let uiPath = "";
     const { sb, port, token } = await startSandboxGateway({
-      beforeStart: (box) => {
+      beforeConfig: (box) => {
         uiPath = join(box.stateDir, "ui.json5");
         writeFileSync(uiPath, `{ allowedOrigins: ["https://first.example.test"] }\n`, { mode: 0o600 });
       },
-      configText: (p, t, logFile) =>
+      config: (p, t, logFile) =>
         JSON.stringify({ gateway: { mode: "local", port: p, auth: { mode: "token", token: t }, controlUi: { $include: "./ui.json5" } }, logging: { file: logFile } }, null, 2) + "\n",
     });
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const h0 = (await client.call("config.get")).appliedConfigHash as string;
 
     // The root now includes a file in a sub-folder that did not exist when the gateway started.
@@ -268,7 +257,7 @@ describe("config hot reload (real gateway process)", () => {
 
   test("a deleted config file is retried, then skipped; the gateway keeps serving and picks the file up again", async () => {
     const { sb, port, token, proc } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const h0 = (await client.call("config.get")).appliedConfigHash as string;
 
     let mark = logCount(sb.logFile);

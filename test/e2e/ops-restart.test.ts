@@ -4,43 +4,33 @@
  * restart", rebind on the new port, SIGUSR2 in-process restart (same pid) with coalescing, and hot
  * token rotation closing old-secret clients with 4001 "gateway auth changed".
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import {
   ConnectRejected,
   baseConfig,
-  cleanupAllSandboxes,
-  closeAllClients,
-  connectOps,
+  connectOperator,
   connectWithRetry,
+  dump,
   getFreePort,
   isListening,
-  killAllProcs,
   logCount,
   randomToken,
   readLog,
   sleep,
   startSandboxGateway,
+  useProcessCleanup,
   waitForLog,
   waitUntil,
-  type OpsClient,
-} from "./ops-harness.js";
+  type OperatorClient,
+} from "./process-harness.js";
 
-afterEach(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
-after(async () => {
-  closeAllClients();
-  await killAllProcs();
-  cleanupAllSandboxes();
-});
+useProcessCleanup({ eachTest: true });
 
 /** Waits for the `shutdown` event and the 1012 close, in that order, and checks their content. */
-async function expectRestartClose(client: OpsClient): Promise<{ closedAt: number; restartExpectedMs: number }> {
+async function expectRestartClose(client: OperatorClient): Promise<{ closedAt: number; restartExpectedMs: number }> {
   const shutdown = await client.waitForEvent("shutdown", 8000);
   assert.equal(typeof shutdown.payload?.reason, "string", JSON.stringify(shutdown));
   assert.equal(typeof shutdown.payload?.restartExpectedMs, "number", `shutdown payload ${JSON.stringify(shutdown.payload)}`);
@@ -62,13 +52,12 @@ async function expectRestartClose(client: OpsClient): Promise<{ closedAt: number
 describe("restart-requiring reloads and SIGUSR2 (real gateway process)", () => {
   test("gateway.port edit: shutdown + 1012, then the gateway serves on the new port only", async () => {
     const { sb, port, token, proc } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const pid = (await client.call("status")).pid as number;
     assert.equal(pid, proc.pid);
     const bootBefore = client.hello.server.bootId as string;
 
-    let newPort = await getFreePort();
-    while (newPort === port) newPort = await getFreePort();
+    const newPort = await getFreePort(port);
     const mark = logCount(sb.logFile);
     writeFileSync(sb.configPath, JSON.stringify(baseConfig(newPort, token, sb.logFile), null, 2) + "\n");
 
@@ -84,7 +73,7 @@ describe("restart-requiring reloads and SIGUSR2 (real gateway process)", () => {
     assert.equal(status.pid, proc.pid, "in-process restart keeps the pid");
     assert.equal(proc.exitInfo(), null);
     await waitUntil(async () => !(await isListening(port)), 3000, `old port ${port} to stop listening`);
-    await assert.rejects(connectOps(port, token, { timeoutMs: 1500 }), "the old port no longer answers");
+    await assert.rejects(connectOperator(port, token, { timeoutMs: 1500 }), "the old port no longer answers");
 
     const line = await waitForLog(sb.logFile, /config change requires gateway restart \(gateway\.port\)/, 3000, mark);
     assert.equal(line.subsystem, "gateway/reload");
@@ -93,7 +82,7 @@ describe("restart-requiring reloads and SIGUSR2 (real gateway process)", () => {
 
   test("SIGUSR2: in-process restart on the same port, same pid; two quick SIGUSR2 coalesce", async () => {
     const { sb, port, token, proc } = await startSandboxGateway();
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     assert.equal((await client.call("status")).pid, proc.pid);
     const bootBefore = client.hello.server.bootId as string;
 
@@ -116,7 +105,7 @@ describe("restart-requiring reloads and SIGUSR2 (real gateway process)", () => {
     const third = await connectWithRetry(port, token, { intervalMs: 20, timeoutMs: 10_000 });
     assert.equal((await third.call("health")).ok, true);
     await sleep(1000);
-    assert.equal(proc.exitInfo(), null, `gateway must survive two quick SIGUSR2\n${proc.dump()}`);
+    assert.equal(proc.exitInfo(), null, `gateway must survive two quick SIGUSR2\n${dump(proc)}`);
     const last = third.isOpen ? third : await connectWithRetry(port, token, { intervalMs: 20, timeoutMs: 10_000 });
     assert.equal((await last.call("status")).pid, proc.pid);
     const restarts = readLog(sb.logFile)
@@ -137,13 +126,12 @@ describe("gateway.reload.mode=off (real gateway process)", () => {
   test("edits are not applied live; a SIGUSR2 restart then starts from the edited config on disk", async () => {
     const { sb, port, token, proc } = await startSandboxGateway({ extraGateway: { reload: { mode: "off" } } });
     await waitForLog(sb.logFile, "config reload disabled (gateway.reload.mode=off)", 3000);
-    const client = await connectOps(port, token);
+    const client = await connectOperator(port, token);
     const health = await client.call("health");
     assert.equal(health.configReload?.hotReloadStatus, "disabled");
     const h0 = (await client.call("config.get")).appliedConfigHash as string;
 
-    let newPort = await getFreePort();
-    while (newPort === port) newPort = await getFreePort();
+    const newPort = await getFreePort(port);
     writeFileSync(sb.configPath, JSON.stringify(baseConfig(newPort, token, sb.logFile, { reload: { mode: "off" } }), null, 2) + "\n");
     await sleep(1000);
     assert.equal(client.isOpen, true, "no reload, no restart");
@@ -168,7 +156,7 @@ describe("gateway.reload.mode=off (real gateway process)", () => {
 describe("shared-secret rotation (real gateway process)", () => {
   test("a token change closes old-token clients with 4001; the new token works, the old is refused", async () => {
     const { sb, port, token, proc } = await startSandboxGateway();
-    const oldClient = await connectOps(port, token);
+    const oldClient = await connectOperator(port, token);
     const h0 = (await oldClient.call("config.get")).appliedConfigHash as string;
     const newToken = randomToken();
 
@@ -179,13 +167,13 @@ describe("shared-secret rotation (real gateway process)", () => {
     assert.equal(close.reason, "gateway auth changed");
     assert.deepEqual(oldClient.events("shutdown"), [], "a rotation is not a restart");
 
-    const fresh = await connectOps(port, newToken);
+    const fresh = await connectOperator(port, newToken);
     assert.equal((await fresh.call("health")).ok, true);
     const cfg = await fresh.call("config.get");
     assert.notEqual(cfg.appliedConfigHash, h0);
     assert.equal(cfg.appliedConfigHash, cfg.hash);
 
-    const refused = await connectOps(port, token).then(
+    const refused = await connectOperator(port, token).then(
       (c) => {
         void c.close();
         return null;

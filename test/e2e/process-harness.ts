@@ -1,20 +1,24 @@
 /**
- * Helpers for the CLI end-to-end tests: each test gets a throw-away HOME / state dir / config path,
- * spawns the real `openclaw` CLI (dist/src/cli/main.js) as child processes, and talks to it over
- * real sockets. Not a *.test.ts file, so `node --test` does not run it by itself.
+ * Helpers for the end-to-end tests that run real processes (cli-*, ops-*): each test gets a
+ * throw-away HOME / state dir / config, spawns the bundled CLI (dist/openclaw.mjs, the installed
+ * `openclaw` bin) as child processes, and talks to the gateway over real sockets.
+ * `useProcessCleanup()` registers the hooks that close clients, kill processes and remove sandboxes.
+ * Not a *.test.ts file, so `node --test` does not run it by itself. The in-process gateway used by
+ * the protocol tests is in harness.ts.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer, createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { after, afterEach } from "node:test";
 import { fileURLToPath } from "node:url";
-import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 
-/** dist/test/e2e/process-harness.js -> dist/src/cli/main.js */
-export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
+/** dist/test/e2e/process-harness.js -> dist/openclaw.mjs */
+export const OPENCLAW_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../openclaw.mjs");
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -28,7 +32,7 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
 }
 
 /** Polls `check` until it returns a truthy value; throws with `label` after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, label = "condition", intervalMs = 50): Promise<T> {
+export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 5000, label = "condition", intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -38,8 +42,14 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
   }
 }
 
+export function randomToken(): string {
+  return randomBytes(12).toString("hex");
+}
+
+const matches = (text: string, pattern: RegExp | string) => (typeof pattern === "string" ? text.includes(pattern) : pattern.test(text));
+
 // ---------------------------------------------------------------------------------------------
-// Sandboxes
+// Environment, sandboxes and config files
 // ---------------------------------------------------------------------------------------------
 
 /** The inherited environment without any OPENCLAW_* variable (they would leak the developer's setup). */
@@ -61,21 +71,26 @@ export type Sandbox = {
   configPath: string;
   /** A log file inside the sandbox; `writeConfig` puts it in logging.file unless told otherwise. */
   logFile: string;
-  /** HOME, OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH point into the sandbox. */
+  /** HOME points into the sandbox, and so do OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH unless `stateEnv` is false. */
   env: NodeJS.ProcessEnv;
-  /** Writes the config: an object gets logging.file added (unless `logging` is given); a string is written as is. */
-  writeConfig(config: Record<string, unknown> | string, path?: string): void;
+  /**
+   * Writes a config file (default: the sandbox config) with mode 0600 and returns the text written:
+   * an object gets logging.file added (unless it has `logging`); a string is written as is.
+   */
+  writeConfig(config: Record<string, unknown> | string, path?: string): string;
   readConfig(): Record<string, unknown>;
   cleanup(): void;
 };
 
 const sandboxes = new Set<Sandbox>();
 
+/** A fresh root with `home` and `state` folders in it. */
 export function makeSandbox(opts: { stateEnv?: boolean } = {}): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), "ocgw-cli-"));
+  const root = mkdtempSync(join(tmpdir(), "ocgw-e2e-"));
   const home = join(root, "home");
   const stateDir = join(root, "state");
   mkdirSync(home, { recursive: true });
+  mkdirSync(stateDir, { recursive: true });
   const configPath = join(stateDir, "openclaw.json");
   const logFile = join(root, "gw.log");
   const env = cleanEnv();
@@ -93,13 +108,10 @@ export function makeSandbox(opts: { stateEnv?: boolean } = {}): Sandbox {
     logFile,
     env,
     writeConfig(config, path = configPath) {
+      const text = typeof config === "string" ? config : JSON.stringify("logging" in config ? config : { ...config, logging: { file: logFile } }, null, 2) + "\n";
       mkdirSync(dirname(path), { recursive: true });
-      if (typeof config === "string") {
-        writeFileSync(path, config, { mode: 0o600 });
-        return;
-      }
-      const withLog = "logging" in config ? config : { ...config, logging: { file: logFile } };
-      writeFileSync(path, JSON.stringify(withLog, null, 2) + "\n", { mode: 0o600 });
+      writeFileSync(path, text, { mode: 0o600 });
+      return text;
     },
     readConfig() {
       return JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
@@ -113,21 +125,77 @@ export function makeSandbox(opts: { stateEnv?: boolean } = {}): Sandbox {
   return sandbox;
 }
 
+/** Local mode, a port, token auth, a file log. */
+export function baseConfig(port: number, token: string, logFile: string, extraGateway: Record<string, unknown> = {}): Record<string, unknown> {
+  return { gateway: { mode: "local", port, auth: { mode: "token", token }, ...extraGateway }, logging: { file: logFile } };
+}
+
+export type ConfiguredSandboxOptions = {
+  /**
+   * What `writeConfig` writes; a function gets the port, token and log file. Default:
+   * baseConfig(port, token, logFile, extraGateway).
+   */
+  config?: Record<string, unknown> | string | ((port: number, token: string, logFile: string) => Record<string, unknown> | string);
+  extraGateway?: Record<string, unknown>;
+  /** Added to the sandbox env. */
+  env?: Record<string, string>;
+  /** Runs after the sandbox exists and before the config is written (e.g. to write included files). */
+  beforeConfig?: (sb: Sandbox) => void;
+  /** Default: a free port. */
+  port?: number;
+  /** Default: a random token. */
+  token?: string;
+};
+
+export type ConfiguredSandbox = { sb: Sandbox; port: number; token: string; configText: string };
+
+/** A fresh sandbox with its config written; nothing started yet. */
+export async function makeConfiguredSandbox(opts: ConfiguredSandboxOptions = {}): Promise<ConfiguredSandbox> {
+  const sb = makeSandbox();
+  Object.assign(sb.env, opts.env);
+  opts.beforeConfig?.(sb);
+  const port = opts.port ?? (await getFreePort());
+  const token = opts.token ?? randomToken();
+  const config = typeof opts.config === "function" ? opts.config(port, token, sb.logFile) : (opts.config ?? baseConfig(port, token, sb.logFile, opts.extraGateway));
+  const configText = sb.writeConfig(config);
+  return { sb, port, token, configText };
+}
+
+/** Writes `text` to a temp file in the same folder and renames it over `path` (how many editors save). */
+export function writeByRename(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${randomUUID()}.tmp`);
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+export function fileMode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Ports and HTTP
 // ---------------------------------------------------------------------------------------------
 
-/** A port that was free a moment ago (bound to 0 on loopback, read, closed). */
-export function getFreePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+/** A port that was free a moment ago (bound to 0 on loopback, read, closed), other than `exclude`. */
+export async function getFreePort(...exclude: number[]): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen({ port: 0, host: "127.0.0.1", exclusive: true }, () => {
+        const address = server.address();
+        server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
+      });
     });
-  });
+    if (!exclude.includes(port)) return port;
+  }
+}
+
+/** `n` distinct free ports. */
+export async function getFreePorts(n: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < n) ports.push(await getFreePort(...ports));
+  return ports;
 }
 
 /** True when something accepts TCP connections on host:port. */
@@ -144,7 +212,7 @@ export function isListening(port: number, host = "127.0.0.1"): Promise<boolean> 
   });
 }
 
-export type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: string; json?: unknown };
+export type HttpResult = { status: number; headers: Record<string, string | string[] | undefined>; body: string; json?: any };
 
 /** GET over HTTP; resolves null when nothing answers. */
 export function httpGet(port: number, path: string, host = "127.0.0.1"): Promise<HttpResult | null> {
@@ -172,7 +240,7 @@ export function httpGet(port: number, path: string, host = "127.0.0.1"): Promise
 
 export async function healthzOk(port: number): Promise<boolean> {
   const res = await httpGet(port, "/healthz");
-  return !!res && res.status === 200 && (res.json as { ok?: boolean } | undefined)?.ok === true;
+  return !!res && res.status === 200 && res.json?.ok === true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,12 +266,8 @@ export type Proc = {
 
 const live = new Set<Proc>();
 
-function matches(text: string, pattern: RegExp | string): boolean {
-  return typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
-}
-
-export function spawnProcess(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; stdin?: "ignore" | "pipe" }): Proc {
-  const child = spawn(command, args, { env: opts.env, cwd: opts.cwd ?? tmpdir(), stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
+export function spawnProcess(command: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Proc {
+  const child = spawn(command, args, { env: opts.env, cwd: opts.cwd ?? tmpdir(), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   let exit: Exit | null = null;
@@ -231,12 +295,12 @@ export function spawnProcess(command: string, args: string[], opts: { env: NodeJ
     output: () => out + err,
     exited,
     exitInfo: () => exit,
-    async waitForOutput(pattern, timeoutMs = 10_000) {
+    async waitForOutput(pattern, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!matches(out, pattern) && !matches(err, pattern)) {
-        if (exit) throw new Error(`process exited (${JSON.stringify(exit)}) before printing ${pattern}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`);
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${pattern}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`);
-        await sleep(25);
+        if (exit) throw new Error(`process exited before printing ${pattern}\n${dump(proc)}`);
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${pattern}\n${dump(proc)}`);
+        await sleep(20);
       }
     },
     async stop(signal = "SIGTERM", graceMs = 8000) {
@@ -258,16 +322,16 @@ export function spawnProcess(command: string, args: string[], opts: { env: NodeJ
   return proc;
 }
 
-/** Spawns `node dist/src/cli/main.js ...args`. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string } = {}): Proc {
-  return spawnProcess(process.execPath, [CLI_ENTRY, ...args], { env, cwd: opts.cwd });
+/** Spawns `node dist/openclaw.mjs ...args`. */
+export function spawnOpenclaw(args: string[], env: NodeJS.ProcessEnv): Proc {
+  return spawnProcess(process.execPath, [OPENCLAW_BIN, ...args], { env });
 }
 
-export type CliResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+export type CliResult = Exit & { stdout: string; stderr: string };
 
-/** Runs the CLI to completion (killed after `timeoutMs`). */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const proc = spawnCli(args, env, opts);
+/** Runs `openclaw ...args` to completion (SIGKILL after `timeoutMs`). */
+export async function runOpenclaw(args: string[], env: NodeJS.ProcessEnv, opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  const proc = spawnOpenclaw(args, env);
   const timer = setTimeout(() => {
     try {
       proc.child.kill("SIGKILL");
@@ -278,21 +342,21 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, opts: { tim
   return { ...exit, stdout: proc.stdout(), stderr: proc.stderr() };
 }
 
-/** Human-readable dump for assertion messages. */
-export function dump(result: { code?: number | null; stdout: string; stderr: string } | Proc): string {
-  if ("child" in result) return `exit=${JSON.stringify(result.exitInfo())}\n--- stdout ---\n${result.stdout()}\n--- stderr ---\n${result.stderr()}`;
-  return `exit=${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+/** Exit and output of a finished run or a (running or exited) process, for assertion messages. */
+export function dump(result: CliResult | Proc): string {
+  const [exit, stdout, stderr] = "child" in result ? [result.exitInfo(), result.stdout(), result.stderr()] : [result, result.stdout, result.stderr];
+  return `exit=${exit ? `${exit.code} signal=${exit.signal}` : "(running)"}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
 }
 
 /**
- * Starts `openclaw [rootArgs] gateway ...args` and resolves once it printed "gateway ready" and
- * /healthz answers on `port`.
+ * Starts `openclaw [rootArgs] gateway ...args` and resolves once it printed "gateway ready" and,
+ * when `port` is given, /healthz answers on it.
  */
-export async function startGateway(env: NodeJS.ProcessEnv, args: string[], port: number, opts: { rootArgs?: string[]; timeoutMs?: number } = {}): Promise<Proc> {
-  const proc = spawnCli([...(opts.rootArgs ?? []), "gateway", ...args], env);
+export async function startGateway(env: NodeJS.ProcessEnv, args: string[] = [], port?: number, opts: { rootArgs?: string[]; timeoutMs?: number } = {}): Promise<Proc> {
+  const proc = spawnOpenclaw([...(opts.rootArgs ?? []), "gateway", ...args], env);
   try {
     await proc.waitForOutput("gateway ready", opts.timeoutMs ?? 15_000);
-    await waitFor(() => healthzOk(port), 5000, `/healthz on port ${port}`);
+    if (port !== undefined) await waitUntil(() => healthzOk(port), 5000, `/healthz on port ${port}`, 50);
   } catch (err) {
     await proc.stop("SIGKILL");
     throw err;
@@ -300,14 +364,51 @@ export async function startGateway(env: NodeJS.ProcessEnv, args: string[], port:
   return proc;
 }
 
-/** Kills every process the harness spawned that is still running. */
+/**
+ * makeConfiguredSandbox, then a gateway on that config. With `portFlag` it is started as
+ * `gateway --port <port> ...args` and also waited for on /healthz; otherwise as `gateway ...args`
+ * (the port comes from the config).
+ */
+export async function startSandboxGateway(opts: ConfiguredSandboxOptions & { args?: string[]; portFlag?: boolean } = {}): Promise<ConfiguredSandbox & { proc: Proc }> {
+  const configured = await makeConfiguredSandbox(opts);
+  const { sb, port } = configured;
+  const args = opts.args ?? [];
+  const proc = opts.portFlag ? await startGateway(sb.env, ["--port", String(port), ...args], port) : await startGateway(sb.env, args);
+  return { ...configured, proc };
+}
+
+/** The pid of a process that has just exited (so nothing alive owns it right now). */
+export async function deadPid(): Promise<number> {
+  const proc = spawnProcess(process.execPath, ["-e", ""], { env: cleanEnv() });
+  await proc.exited;
+  return proc.pid;
+}
+
+/** `script(1)` gives a child a pseudo-terminal; tests that need a TTY skip when it is missing. */
+export function hasScript(): boolean {
+  return existsSync("/usr/bin/script") || existsSync("/bin/script");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup
+// ---------------------------------------------------------------------------------------------
+
+/** SIGKILLs every process this harness spawned that still runs. */
 export async function killAll(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop("SIGKILL", 2000)));
 }
 
-/** Removes every sandbox still on disk. */
-export function cleanupAll(): void {
+/** Terminates the open clients, kills the live processes and removes the sandboxes. */
+export async function cleanupAll(): Promise<void> {
+  closeAllClients();
+  await killAll();
   for (const sandbox of [...sandboxes]) sandbox.cleanup();
+}
+
+/** Registers `cleanupAll` after the test file, and after each test too when `eachTest` is set. */
+export function useProcessCleanup(opts: { eachTest?: boolean } = {}): void {
+  if (opts.eachTest) afterEach(cleanupAll);
+  after(cleanupAll);
 }
 
 process.on("exit", () => {
@@ -324,19 +425,64 @@ process.on("exit", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Misc
+// Log files
 // ---------------------------------------------------------------------------------------------
 
-/** The pid of a process that has just exited (so nothing alive owns it right now). */
-export async function deadPid(): Promise<number> {
-  const proc = spawnProcess(process.execPath, ["-e", ""], { env: cleanEnv() });
-  await proc.exited;
-  return proc.pid;
+export type LogLine = { time?: string; level?: string; subsystem?: string; message?: string; [key: string]: unknown };
+
+/**
+ * The JSON lines of a file. Strict (the default): a missing file or a non-empty line that is not
+ * JSON throws. Not strict: they are skipped (a missing file gives []).
+ */
+export function readJsonLines(path: string, strict = true): LogLine[] {
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if (strict) throw err;
+    return [];
+  }
+  const lines: LogLine[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (strict ? line.length === 0 : !line.trim()) return;
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      if (strict) throw new Error(`line ${i + 1} of ${path} is not JSON: ${line}`);
+    }
+  });
+  return lines;
 }
 
-/** `script(1)` gives a child a pseudo-terminal; tests that need a TTY skip when it is missing. */
-export function hasScript(): boolean {
-  return existsSync("/usr/bin/script") || existsSync("/bin/script");
+/** The gateway's file log so far (lines that do not parse are skipped). */
+export const readLog = (path: string): LogLine[] => readJsonLines(path, false);
+
+export function logCount(path: string): number {
+  return readLog(path).length;
+}
+
+/** Waits until a log message after the first `after` lines matches (the sink flushes asynchronously). */
+export async function waitForLog(path: string, pattern: RegExp | string, timeoutMs = 5000, after = 0): Promise<LogLine> {
+  let found: LogLine | undefined;
+  try {
+    await waitUntil(
+      () => (found = readLog(path).slice(after).find((l) => typeof l.message === "string" && matches(l.message, pattern))),
+      timeoutMs,
+      `log line ${pattern}`,
+    );
+  } catch (err) {
+    const tail = readLog(path)
+      .slice(-30)
+      .map((l) => `${l.level} [${l.subsystem}] ${l.message}`)
+      .join("\n");
+    throw new Error(`${(err as Error).message}\n--- log tail ---\n${tail}`);
+  }
+  return found!;
+}
+
+export function localDate(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 /** Deletes the default daily log files of a (test-only) profile: openclaw-<profile>-*.log. */
@@ -353,79 +499,166 @@ export function removeProfileLogs(profile: string): void {
   }
 }
 
-export function localDate(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-/** Reads a JSONL file into objects; throws on a line that is not JSON. */
-export function readJsonLines(path: string): Array<Record<string, unknown>> {
-  const text = readFileSync(path, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`line ${i + 1} of ${path} is not JSON: ${line}`);
-      }
-    });
-}
-
 // ---------------------------------------------------------------------------------------------
-// A minimal WebSocket operator client (frames as in the 2026.9.6 traces)
+// WebSocket operator client (frames as in the 2026.9.6 traces)
 // ---------------------------------------------------------------------------------------------
 
-export type Frame = { type: string; id?: string; event?: string; ok?: boolean; payload?: unknown; error?: { code?: string; message?: string }; seq?: number };
+export type Frame = { type: string; id?: string; event?: string; ok?: boolean; payload?: any; error?: { code?: string; message?: string; details?: any }; seq?: number };
+/** `order` is frames.length when the socket closed. */
+export type CloseInfo = { code: number; reason: string; at: number; order: number };
 
-export type WsSession = {
-  ws: WebSocket;
-  hello: Record<string, unknown>;
+export class OperatorClient {
   /** Every frame received after the hello-ok, in order. */
-  frames: Frame[];
-  /** Close code and reason once the socket closed; `order` is frames.length at that moment. */
-  closed: { code: number; reason: string; order: number } | null;
-  closedPromise: Promise<{ code: number; reason: string }>;
-  request(method: string, params?: unknown, timeoutMs?: number): Promise<Frame>;
-};
+  readonly frames: Frame[] = [];
+  closeInfo: CloseInfo | null = null;
+  readonly closed: Promise<CloseInfo>;
+  private waiters = new Map<string, (f: Frame) => void>();
+  private listeners = new Set<() => void>();
+  private counter = 1;
 
-export function connectOperator(port: number, auth: { token?: string; password?: string }, scopes: string[] = ["operator.read"]): Promise<WsSession> {
-  return new Promise((resolveSession, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
-    const connectId = `1:${randomUUID()}`;
-    let session: WsSession | null = null;
-    let counter = 1;
-    const waiters = new Map<string, (frame: Frame) => void>();
-    let closeResolve!: (v: { code: number; reason: string }) => void;
-    const closedPromise = new Promise<{ code: number; reason: string }>((r) => (closeResolve = r));
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error("handshake timed out"));
-    }, 5000);
-    ws.on("error", (err) => {
-      if (!session) {
-        clearTimeout(timer);
-        reject(err);
-      }
-    });
-    ws.on("close", (code, reason) => {
-      const info = { code, reason: reason.toString() };
-      if (session) session.closed = { ...info, order: session.frames.length };
-      else {
-        clearTimeout(timer);
-        reject(new Error(`closed during handshake: ${code} ${info.reason}`));
-      }
-      closeResolve(info);
+  constructor(
+    readonly ws: WebSocket,
+    readonly hello: any,
+  ) {
+    this.closed = new Promise<CloseInfo>((resolveClosed) => {
+      const onClose = (code: number, reason: Buffer) => {
+        this.closeInfo = { code, reason: reason.toString("utf8"), at: performance.now(), order: this.frames.length };
+        for (const l of [...this.listeners]) l();
+        resolveClosed(this.closeInfo);
+      };
+      if (ws.readyState === WebSocket.CLOSED) onClose(1006, Buffer.alloc(0));
+      else ws.on("close", onClose);
     });
     ws.on("message", (data) => {
-      const frame = JSON.parse(String(data)) as Frame;
-      if (session) {
-        session.frames.push(frame);
-        if (frame.type === "res" && frame.id && waiters.has(frame.id)) {
-          waiters.get(frame.id)!(frame);
-          waiters.delete(frame.id);
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(data)) as Frame;
+      } catch {
+        return;
+      }
+      this.frames.push(frame);
+      if (frame.type === "res" && frame.id && this.waiters.has(frame.id)) {
+        this.waiters.get(frame.id)!(frame);
+        this.waiters.delete(frame.id);
+      }
+      for (const l of [...this.listeners]) l();
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a request and resolves with its `res` frame (ok or not). */
+  request(method: string, params: unknown = {}, timeoutMs = 5000): Promise<Frame> {
+    const id = `${++this.counter}:${randomUUID()}`;
+    return new Promise<Frame>((resolveReq, rejectReq) => {
+      const t = setTimeout(() => {
+        this.waiters.delete(id);
+        rejectReq(new Error(`${method} timed out after ${timeoutMs}ms (socket ${this.closeInfo ? `closed ${this.closeInfo.code}` : "open"})`));
+      }, timeoutMs);
+      this.waiters.set(id, (f) => {
+        clearTimeout(t);
+        resolveReq(f);
+      });
+      this.ws.send(JSON.stringify({ type: "req", id, method, params }));
+    });
+  }
+
+  /** Request that must succeed; returns the payload. */
+  async call(method: string, params: unknown = {}, timeoutMs = 5000): Promise<any> {
+    const res = await this.request(method, params, timeoutMs);
+    if (!res.ok) throw new Error(`${method} failed: ${JSON.stringify(res.error)}`);
+    return res.payload;
+  }
+
+  events(name: string): Frame[] {
+    return this.frames.filter((f) => f.type === "event" && f.event === name);
+  }
+
+  /** Resolves with the first event `name` (already received or future); rejects on timeout. */
+  waitForEvent(name: string, timeoutMs = 5000): Promise<Frame> {
+    return new Promise<Frame>((resolveEv, rejectEv) => {
+      const check = () => {
+        const ev = this.frames.find((f) => f.type === "event" && f.event === name);
+        if (ev) {
+          clearTimeout(timer);
+          this.listeners.delete(check);
+          resolveEv(ev);
         }
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        rejectEv(new Error(`timed out waiting for event ${name}; events so far: ${this.frames.filter((f) => f.type === "event").map((f) => f.event).join(",")}`));
+      }, timeoutMs);
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  async waitForClose(timeoutMs = 5000): Promise<CloseInfo> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`socket not closed after ${timeoutMs}ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closeInfo) return;
+    this.ws.close(1000);
+    try {
+      await this.waitForClose(1500);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+}
+
+export class ConnectRejected extends Error {
+  constructor(readonly error: Frame["error"]) {
+    super(`connect rejected: ${JSON.stringify(error)}`);
+  }
+}
+
+const openClients = new Set<OperatorClient>();
+
+/**
+ * Opens ws://127.0.0.1:<port>/, waits for connect.challenge, sends the connect request the
+ * official CLI sends and resolves once hello-ok arrived. Rejects with ConnectRejected when the
+ * gateway answers with an error, or with a plain Error when the socket fails.
+ */
+export function connectOperator(port: number, token: string, opts: { scopes?: string[]; timeoutMs?: number; origin?: string } = {}): Promise<OperatorClient> {
+  return new Promise((resolveClient, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false, ...(opts.origin ? { headers: { Origin: opts.origin } } : {}) });
+    const connectId = `1:${randomUUID()}`;
+    let done = false;
+    const finish = (err: Error | null, client?: OperatorClient) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ws.removeListener("message", onMessage);
+      if (err) {
+        ws.terminate();
+        reject(err);
+      } else {
+        openClients.add(client!);
+        void client!.closed.then(() => openClients.delete(client!));
+        resolveClient(client!);
+      }
+    };
+    const timer = setTimeout(() => finish(new Error("handshake timed out")), opts.timeoutMs ?? 5000);
+    ws.on("error", (err) => finish(err));
+    ws.on("close", (code, reason) => finish(new Error(`closed during handshake: ${code} ${reason.toString()}`)));
+    const onMessage = (data: WebSocket.RawData) => {
+      let frame: Frame;
+      try {
+        frame = JSON.parse(String(data)) as Frame;
+      } catch {
         return;
       }
       if (frame.type === "event" && frame.event === "connect.challenge") {
@@ -437,44 +670,41 @@ export function connectOperator(port: number, auth: { token?: string; password?:
             params: {
               minProtocol: 4,
               maxProtocol: 4,
-              client: { id: "cli", version: "2026.9.6", platform: process.platform, mode: "cli", instanceId: randomUUID() },
+              client: { id: "cli", version: "2026.9.6", platform: "linux", deviceFamily: "Linux", mode: "cli", instanceId: randomUUID() },
               caps: [],
-              auth,
+              auth: { token },
               role: "operator",
-              scopes,
+              scopes: opts.scopes ?? ["operator.read"],
             },
           }),
         );
       } else if (frame.type === "res" && frame.id === connectId) {
-        clearTimeout(timer);
-        if (!frame.ok) {
-          reject(new Error(`connect rejected: ${JSON.stringify(frame.error)}`));
-          ws.close();
-          return;
-        }
-        session = {
-          ws,
-          hello: frame.payload as Record<string, unknown>,
-          frames: [],
-          closed: null,
-          closedPromise,
-          request(method, params = {}, timeoutMs = 5000) {
-            const id = `${++counter}:${randomUUID()}`;
-            return new Promise<Frame>((resolveReq, rejectReq) => {
-              const t = setTimeout(() => {
-                waiters.delete(id);
-                rejectReq(new Error(`${method} timed out`));
-              }, timeoutMs);
-              waiters.set(id, (f) => {
-                clearTimeout(t);
-                resolveReq(f);
-              });
-              ws.send(JSON.stringify({ type: "req", id, method, params }));
-            });
-          },
-        };
-        resolveSession(session);
+        if (frame.ok) finish(null, new OperatorClient(ws, frame.payload));
+        else finish(new ConnectRejected(frame.error));
       }
-    });
+    };
+    ws.on("message", onMessage);
   });
+}
+
+export const ADMIN = ["operator.admin", "operator.read", "operator.write"];
+
+export function closeAllClients(): void {
+  for (const c of [...openClients]) c.ws.terminate();
+  openClients.clear();
+}
+
+/** Retries `connectOperator` every `intervalMs` until it succeeds (or `timeoutMs` passes). */
+export async function connectWithRetry(port: number, token: string, opts: { scopes?: string[]; timeoutMs?: number; intervalMs?: number } = {}): Promise<OperatorClient> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      return await connectOperator(port, token, { scopes: opts.scopes, timeoutMs: 2000 });
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`could not connect to port ${port}: ${(last as Error)?.message}`);
+    await sleep(opts.intervalMs ?? 20);
+  }
 }

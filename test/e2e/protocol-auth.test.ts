@@ -1,21 +1,19 @@
 /** Connect-time shared-secret authentication and the auth rate limiter (protocol.md §3). */
-import { after, afterEach, before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   TEST_TOKEN,
-  cleanup,
-  closeAllClients,
   connectClient,
   connectParams,
   openClient,
   sendConnect,
   startTestGateway,
+  useGatewayCleanup,
   type Frame,
   type TestGateway,
 } from "./harness.js";
 
-afterEach(() => closeAllClients());
-after(cleanup);
+useGatewayCleanup();
 
 async function attempt(gw: TestGateway, auth: unknown, overrides: Record<string, unknown> = {}): Promise<{ res: Frame; close: { code: number; reason: string } | null; ms: number }> {
   const client = await openClient(gw.url);

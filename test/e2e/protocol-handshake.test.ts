@@ -1,29 +1,23 @@
 /** Handshake: challenge, first-frame validation order, protocol negotiation, size limits, timeouts. */
-import { after, afterEach, before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   RawWsClient,
   TestClient,
-  cleanup,
-  closeAllClients,
   connectClient,
   connectParams,
   encodeFrame,
   openClient,
   sendConnect,
   sleep,
+  startFileGateway,
   startTestGateway,
   type TestGateway,
 } from "./harness.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-let gw: TestGateway;
-before(async () => {
-  gw = await startTestGateway();
-});
-afterEach(() => closeAllClients());
-after(cleanup);
+const gw = await startFileGateway();
 
 /** The server must still accept and answer a fresh, valid client. */
 async function assertStillServing(): Promise<void> {

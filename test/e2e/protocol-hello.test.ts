@@ -1,15 +1,7 @@
 /** hello-ok payload: closed schema, policy, snapshot, features and granted scopes (protocol.md §2.4, §4.4). */
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ADMIN_SCOPES,
-  cleanup,
-  closeAllClients,
-  connectClient,
-  startTestGateway,
-  type ConnectOverrides,
-  type TestGateway,
-} from "./harness.js";
+import { ADMIN_SCOPES, connectClient, startFileGateway, type ConnectOverrides } from "./harness.js";
 import {
   ALLOWED_AUTH_KEYS,
   ALLOWED_POLICY_KEYS,
@@ -23,12 +15,7 @@ import {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CORE_METHODS = ["health", "status", "system-presence", "system-event", "last-heartbeat", "config.get", "logs.tail", "channels.status"];
 
-let gw: TestGateway;
-before(async () => {
-  gw = await startTestGateway();
-});
-afterEach(() => closeAllClients());
-after(cleanup);
+const gw = await startFileGateway();
 
 function assertKeysSubset(obj: object, allowed: string[], where: string): void {
   for (const key of Object.keys(obj)) assert.ok(allowed.includes(key), `${where} has unexpected key "${key}"`);

@@ -1,12 +1,11 @@
 /** Hostile input and robustness: oversized and malformed frames, RFC 6455 violations, socket limits, churn. */
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import {
   ADMIN_SCOPES,
   RawWsClient,
   TestClient,
-  cleanup,
   closeAllClients,
   connectClient,
   connectParams,
@@ -16,6 +15,7 @@ import {
   pool,
   sendConnect,
   sleep,
+  startFileGateway,
   startTestGateway,
   until,
   type TestGateway,
@@ -23,12 +23,7 @@ import {
 
 const MAX_PAYLOAD = 25 * 1024 * 1024;
 
-let gw: TestGateway;
-before(async () => {
-  gw = await startTestGateway();
-});
-afterEach(() => closeAllClients());
-after(cleanup);
+const gw = await startFileGateway();
 
 async function assertStillServing(target: TestGateway = gw): Promise<void> {
   const { client } = await connectClient(target.url);

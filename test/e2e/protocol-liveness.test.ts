@@ -1,12 +1,10 @@
 /** Liveness and shutdown: shutdown broadcast, ws-level ping/terminate, slow consumers (protocol.md §1.3, §1.4, §8.3). */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ADMIN_SCOPES,
   RawWsClient,
   TestClient,
-  cleanup,
-  closeAllClients,
   connectClient,
   connectParams,
   http,
@@ -14,10 +12,10 @@ import {
   sleep,
   startTestGateway,
   until,
+  useGatewayCleanup,
 } from "./harness.js";
 
-afterEach(() => closeAllClients());
-after(cleanup);
+useGatewayCleanup();
 
 describe("shutdown", () => {
   test("stop() broadcasts shutdown {reason, restartExpectedMs} and closes sockets 1012 \"service restart\"", async () => {

@@ -1,13 +1,12 @@
 /** Requests after the handshake: authorization, params validation, frame errors, and broadcast events. */
-import { after, afterEach, before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ADMIN_SCOPES,
-  cleanup,
-  closeAllClients,
   connectClient,
   connectParams,
   sleep,
+  startFileGateway,
   startTestGateway,
   type Frame,
   type TestClient,
@@ -15,12 +14,7 @@ import {
 } from "./harness.js";
 import { healthProblems, presenceEntryProblems } from "./hello-ok-schema.js";
 
-let gw: TestGateway;
-before(async () => {
-  gw = await startTestGateway({ gateway: { auth: { token: "super-secret-config-token-123" } } });
-});
-afterEach(() => closeAllClients());
-after(cleanup);
+const gw = await startFileGateway({ gateway: { auth: { token: "super-secret-config-token-123" } } });
 
 const reader = (overrides = {}) => connectClient(gw.url, overrides).then((r) => r.client);
 const admin = () => connectClient(gw.url, { scopes: ADMIN_SCOPES }).then((r) => r.client);
