@@ -53,11 +53,15 @@ const matches = (text: string, pattern: RegExp | string) => (typeof pattern === 
 // ---------------------------------------------------------------------------------------------
 
 /** The inherited environment without any OPENCLAW_* variable (they would leak the developer's setup). */
+const SUPERVISOR_MARKERS = new Set(["INVOCATION_ID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID", "LAUNCH_JOB_LABEL", "LAUNCH_JOB_NAME", "XPC_SERVICE_NAME"]);
+
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith("OPENCLAW_")) continue;
     if (key === "NODE_TEST_CONTEXT" || key === "NODE_OPTIONS") continue;
+    // A CI runner started by a service manager must not make the gateways under test look supervised.
+    if (SUPERVISOR_MARKERS.has(key)) continue;
     env[key] = value;
   }
   env.NO_COLOR = "1";
