@@ -176,6 +176,30 @@ function base(action: LifecycleAction, identity: ServiceIdentity, manager: Servi
   return { action, manager, label: identity.label, file: identity.file, warnings: [] };
 }
 
+/** After a start or restart: waits for /healthz and says whether the gateway came up. */
+async function awaitHealthy(
+  ctx: LifecycleContext,
+  manager: ServiceManager,
+  identity: ServiceIdentity,
+  result: LifecycleResult,
+  port: number | undefined,
+  action: "start" | "restart",
+): Promise<LifecycleResult> {
+  const done = action === "start" ? "started" : "restarted";
+  result.port = port;
+  const healthy = port ? await ctx.healthCheck(port, ctx.healthTimeoutMs) : true;
+  const after = manager.runtime(identity);
+  if (after.pid) result.pid = after.pid;
+  if (!healthy) {
+    result.ok = false;
+    result.result = `${action}-health-failed`;
+    result.message = `Gateway service ${identity.label} was ${done} but the gateway did not answer /healthz on port ${port} within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
+  } else {
+    result.message = `Gateway service ${identity.label} ${done}${after.pid ? ` (pid ${after.pid})` : ""}.`;
+  }
+  return result;
+}
+
 function logHint(identity: ServiceIdentity): string {
   return identity.kind === "launchd"
     ? `Check the service log: ${identity.launchdLogPath}`
@@ -331,18 +355,7 @@ export async function startService(ctx: LifecycleContext): Promise<LifecycleResu
     throw new CliError(`Could not start the gateway service: ${(err as Error).message}. ${logHint(identity)}`);
   }
   audit(ctx, target.stateDir, "start", manager.kind);
-  result.port = servicePort(installed) ?? target.port;
-  const healthy = result.port ? await ctx.healthCheck(result.port, ctx.healthTimeoutMs) : true;
-  const after = manager.runtime(identity);
-  if (after.pid) result.pid = after.pid;
-  if (!healthy) {
-    result.ok = false;
-    result.result = "start-health-failed";
-    result.message = `Gateway service ${identity.label} was started but the gateway did not answer /healthz on port ${result.port} within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
-  } else {
-    result.message = `Gateway service ${identity.label} started${after.pid ? ` (pid ${after.pid})` : ""}.`;
-  }
-  return result;
+  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "start");
 }
 
 /** `gateway stop`: a no-op when nothing runs; otherwise requires --force in a non-interactive shell. */
@@ -409,18 +422,7 @@ export async function restartService(ctx: LifecycleContext): Promise<LifecycleRe
     throw new CliError(`Could not restart the gateway service: ${(err as Error).message}. ${logHint(identity)}`);
   }
   audit(ctx, target.stateDir, "restart", manager.kind, before.pid);
-  result.port = servicePort(installed) ?? target.port;
-  const healthy = result.port ? await ctx.healthCheck(result.port, ctx.healthTimeoutMs) : true;
-  const after = manager.runtime(identity);
-  if (after.pid) result.pid = after.pid;
-  if (!healthy) {
-    result.ok = false;
-    result.result = "restart-health-failed";
-    result.message = `Gateway service ${identity.label} was restarted but the gateway did not answer /healthz on port ${result.port} within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
-  } else {
-    result.message = `Gateway service ${identity.label} restarted${after.pid ? ` (pid ${after.pid})` : ""}.`;
-  }
-  return result;
+  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "restart");
 }
 
 /**
