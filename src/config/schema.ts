@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 
 const closed = { additionalProperties: false } as const;
@@ -125,5 +125,3 @@ export function validateConfig(value: unknown): ConfigIssue[] {
   }
   return issues;
 }
-
-export type { TSchema };

@@ -24,10 +24,6 @@ export class GatewayError extends Error {
   }
 }
 
-export function invalidRequest(message: string, details?: unknown): GatewayError {
-  return new GatewayError(details === undefined ? { code: ErrorCodes.invalidRequest, message } : { code: ErrorCodes.invalidRequest, message, details });
-}
-
 export function unavailable(message: string, extra: Omit<ErrorShape, "code" | "message"> = {}): GatewayError {
   return new GatewayError({ code: ErrorCodes.unavailable, message, ...extra });
 }

@@ -72,10 +72,6 @@ export class GatewayConnection implements EventSubscriber {
     this.sendText(JSON.stringify({ type: "event", event: "connect.challenge", payload: { nonce: this.nonce, ts: Date.now() } }));
   }
 
-  get isOpen(): boolean {
-    return this.state !== "closed" && this.ws.readyState === this.ws.OPEN;
-  }
-
   close(code: number, reason: string): void {
     if (this.state === "closed" || this.closing) return;
     this.closing = true;

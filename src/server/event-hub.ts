@@ -23,10 +23,6 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  all(): IterableIterator<EventSubscriber> {
-    return this.subscribers.values();
-  }
-
   broadcast(event: string, payload: unknown, opts: BroadcastOptions = {}): void {
     if (this.subscribers.size === 0) return;
     const payloadPart = payload === undefined ? "" : `,"payload":${JSON.stringify(payload)}`;
