@@ -1,11 +1,12 @@
 import { Type } from "@sinclair/typebox";
 import JSON5 from "json5";
 import { compileSchema } from "../protocol/validate.js";
-import { ErrorCodes, GatewayError } from "../protocol/errors.js";
+import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
 import { GATEWAY_VERSION } from "../protocol/constants.js";
 import { ConfigSchema } from "../config/schema.js";
 import { ConfigWriteError, patchConfigFile, writeConfigRaw, type ConfigWriteResult } from "../config/write.js";
+import type { ConnectionInfo } from "../server/connection-info.js";
 import type { GatewayContext } from "../server/context.js";
 import { EmptyParams } from "./presence.js";
 import { defineMethod } from "./registry.js";
@@ -38,6 +39,18 @@ function toGatewayError(err: unknown): unknown {
     return new GatewayError({ code: ErrorCodes.invalidRequest, message: err.message, details: { code: err.code.toUpperCase().replace(/-/g, "_"), ...(err.details as object) } });
   }
   return err;
+}
+
+/** config.apply and config.patch are control-plane writes: 30 a minute per method and client. */
+function takeWriteBudget(gateway: GatewayContext, method: string, client: ConnectionInfo): void {
+  const waitMs = gateway.writeLimiter.take(`${method}|${client.remoteIp}`);
+  if (waitMs > 0) {
+    throw unavailable(`rate limit exceeded for ${method}; retry after ${Math.ceil(waitMs / 1000)}s`, {
+      retryable: true,
+      retryAfterMs: waitMs,
+      details: { method, limit: `${gateway.writeLimiter.limit} per ${gateway.writeLimiter.windowMs / 1000}s` },
+    });
+  }
 }
 
 /** Writes happen first; the running gateway then reloads from disk and reports what it did. */
@@ -73,15 +86,19 @@ export const configApplyMethod = defineMethod({
   name: "config.apply",
   scope: Scope.admin,
   params: ApplyParams,
-  handler: ({ params, gateway }) => writeAndReload(gateway, "config.apply", () => writeConfigRaw(gateway.config().path, params.raw, { baseHash: params.baseHash })),
+  handler: ({ params, gateway, client }) => {
+    takeWriteBudget(gateway, "config.apply", client);
+    return writeAndReload(gateway, "config.apply", () => writeConfigRaw(gateway.config().path, params.raw, { baseHash: params.baseHash }));
+  },
 });
 
 export const configPatchMethod = defineMethod({
   name: "config.patch",
   scope: Scope.admin,
   params: PatchParams,
-  handler: ({ params, gateway }) =>
-    writeAndReload(gateway, "config.patch", () => {
+  handler: ({ params, gateway, client }) => {
+    takeWriteBudget(gateway, "config.patch", client);
+    return writeAndReload(gateway, "config.patch", () => {
       let patch: unknown;
       try {
         patch = JSON5.parse(params.raw);
@@ -89,7 +106,8 @@ export const configPatchMethod = defineMethod({
         throw new ConfigWriteError("bad-patch", `config.patch raw must be a JSON5 object: ${(err as Error).message}`);
       }
       return patchConfigFile(gateway.config().path, patch, { baseHash: params.baseHash, requireBaseHash: true, replacePaths: params.replacePaths });
-    }),
+    });
+  },
 });
 
 export const configSchemaMethod = defineMethod({

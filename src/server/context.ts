@@ -4,6 +4,7 @@ import type { MethodRegistry } from "../methods/registry.js";
 import type { ResolvedAuth } from "./auth.js";
 import type { AuthRateLimiter } from "./auth-rate-limit.js";
 import type { BreakerState } from "./boot-history.js";
+import type { WriteRateLimiter } from "./write-rate-limit.js";
 import type { EventHub } from "./event-hub.js";
 import type { HealthMonitor } from "./health.js";
 import type { PresenceRegistry } from "./presence.js";
@@ -42,6 +43,7 @@ export type GatewayContext = {
   readonly events: EventHub;
   readonly methods: MethodRegistry;
   readonly rateLimiter: AuthRateLimiter;
+  readonly writeLimiter: WriteRateLimiter;
   readonly eventLoop: EventLoopMonitor;
   readonly systemEvents: SystemEventQueue;
   readonly advertisedEvents: readonly string[];

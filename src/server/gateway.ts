@@ -26,6 +26,7 @@ import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
 import { PresenceRegistry } from "./presence.js";
 import { SystemEventQueue } from "./system-events.js";
+import { WriteRateLimiter } from "./write-rate-limit.js";
 
 const log = createLogger("gateway");
 
@@ -137,6 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     events,
     methods: createCoreRegistry(),
     rateLimiter: new AuthRateLimiter(rateLimitSettings(config)),
+    writeLimiter: new WriteRateLimiter(),
     eventLoop,
     systemEvents: new SystemEventQueue(),
     advertisedEvents: ADVERTISED_EVENTS,
