@@ -5,11 +5,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import JSON5 from "json5";
 import { join } from "node:path";
-import { buildServiceDefinition } from "../../service/definition.js";
-import { resolveServiceIdentity, type ServiceIdentity } from "../../service/identity.js";
-import type { ManagerAvailability, ServiceManager, ServiceRuntime } from "../../service/manager.js";
-import { renderSystemdUnit } from "../../service/systemd-unit.js";
-import { doctorCommand, isPlaceholderToken, runDoctor, type DoctorDeps, type DoctorReport } from "./doctor.js";
+import { buildServiceDefinition } from "../service/definition.js";
+import { resolveServiceIdentity, type ServiceIdentity } from "../service/identity.js";
+import type { ManagerAvailability, ServiceManager, ServiceRuntime } from "../service/manager.js";
+import { renderSystemdUnit } from "../service/systemd-unit.js";
+import { doctorCommand } from "../cli/commands/doctor.js";
+import { runDoctor } from "./runner.js";
+import { isPlaceholderToken } from "./token-strength.js";
+import type { DoctorDeps, DoctorReport } from "./types.js";
 
 const STRONG = "Zk3v9QmL2xT8rB1nW6pY4sD7fH0jK5cA";
 
@@ -306,7 +309,7 @@ test("port conflict: a non-gateway listener on the configured port is an error",
 
 test("a listener holding this config's lock is the gateway itself, not a conflict", async (t) => {
   const f = fixture(t, goodConfig());
-  const { configLockPath } = await import("../../infra/gateway-lock.js");
+  const { configLockPath } = await import("../infra/gateway-lock.js");
   const lockPath = configLockPath(f.stateDir, f.configPath);
   mkdirSync(join(lockPath, ".."), { recursive: true });
   writeFileSync(lockPath, JSON.stringify({ pid: process.pid, createdAt: new Date().toISOString(), configPath: f.configPath, stateDir: f.stateDir }));
