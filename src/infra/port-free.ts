@@ -52,11 +52,11 @@ function readdirSafe(path: string): string[] | null {
 
 function pidsFromTools(port: number): number[] {
   try {
-    const out = execFileSync("lsof", ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-Fp"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("lsof", ["-nP", `-iTCP:${port}`, "-sTCP:LISTEN", "-Fp"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
     return out.split("\n").filter((l) => l.startsWith("p")).map((l) => Number(l.slice(1)));
   } catch {}
   try {
-    const out = execFileSync("fuser", [`${port}/tcp`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("fuser", [`${port}/tcp`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5000 });
     return out.trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
   } catch {}
   return [];
