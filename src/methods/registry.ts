@@ -27,12 +27,14 @@ export function defineMethod<P>(spec: MethodSpec<P>): MethodSpec<unknown> {
 
 export class MethodRegistry {
   private methods = new Map<string, MethodSpec>();
+  private advertisedNames: string[] | null = null;
 
   register(...specs: MethodSpec[]): this {
     for (const spec of specs) {
       if (this.methods.has(spec.name)) throw new Error(`method ${spec.name} registered twice`);
       this.methods.set(spec.name, spec);
     }
+    this.advertisedNames = null;
     return this;
   }
 
@@ -40,7 +42,9 @@ export class MethodRegistry {
     return this.methods.get(name);
   }
 
-  advertised(): string[] {
-    return [...this.methods.values()].filter((m) => m.advertise !== false).map((m) => m.name);
+  /** Every hello-ok carries this list, so it is computed once. */
+  advertised(): readonly string[] {
+    this.advertisedNames ??= [...this.methods.values()].filter((m) => m.advertise !== false).map((m) => m.name);
+    return this.advertisedNames;
   }
 }
