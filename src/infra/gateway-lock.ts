@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -131,7 +132,7 @@ async function acquireLockFile(path: string, opts: { stateDir: string; configPat
       continue;
     }
     if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
   throw new GatewayLockError(`gateway already running (pid ${holder?.pid ?? "unknown"}); lock timeout after ${timeoutMs}ms`);
 }

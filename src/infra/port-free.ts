@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isProcessAlive, processCommandLine } from "./process-info.js";
 
 const TCP_LISTEN = "0A";
@@ -76,8 +77,6 @@ export function canBind(port: number, host: string): Promise<boolean> {
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(true)));
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type FreePortReport = { killed: Array<{ pid: number; command: string }>; escalated: boolean; waitedMs: number };
 

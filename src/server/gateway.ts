@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocketServer } from "ws";
 import {
   CloseCode,
@@ -97,7 +98,7 @@ async function listen(server: Server, port: number, host: string, retry: { attem
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE" && attempt + 1 < retry.attempts) {
-        await new Promise((r) => setTimeout(r, retry.intervalMs));
+        await sleep(retry.intervalMs);
         continue;
       }
       if (code === "EADDRINUSE") throw new PortInUseError(`another gateway instance is already listening on ws://${host}:${port}`);
@@ -215,14 +216,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       clearInterval(healthTimer);
       const drainUntil = Date.now() + (stopOpts.drainMs ?? DEFAULT_DRAIN_MS);
       if (context.activeRequests > 0) log.info(`draining active work before ${reason} with timeout ${stopOpts.drainMs ?? DEFAULT_DRAIN_MS}ms: requests=${context.activeRequests}`);
-      while (context.activeRequests > 0 && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+      while (context.activeRequests > 0 && Date.now() < drainUntil) await sleep(20);
       const { restartExpectedMs } = stopOpts;
       events.broadcast("shutdown", restartExpectedMs === undefined ? { reason } : { reason, restartExpectedMs });
       for (const conn of connections) conn.close(CloseCode.serviceRestart, "service restart");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       const deadline = Date.now() + 1000;
-      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (connections.size > 0 && Date.now() < deadline) await sleep(20);
       for (const conn of connections) conn.ws.terminate();
       await closed;
       eventLoop.stop();

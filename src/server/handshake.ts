@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   CloseCode,
   MAX_BUFFERED_BYTES,
@@ -58,8 +59,6 @@ function originProblem(origin: string, hostHeader: string | undefined, allowed: 
   return "origin-not-allowed";
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Validates a connect request in the documented order and builds the hello-ok payload. */
 export async function performConnect(conn: GatewayConnection, frame: RequestFrame): Promise<ConnectOutcome> {
   const gateway = conn.gateway;
@@ -105,7 +104,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     const wrongCredential = result.reason === "token_mismatch" || result.reason === "password_mismatch";
     if (wrongCredential) {
       const wait = gateway.rateLimiter.recordFailure(limiterKey, CREDENTIAL_CLASS);
-      if (wait > 0) await delay(wait);
+      if (wait > 0) await sleep(wait);
     }
     return authFailure(result.reason);
   }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/snapshot.js";
 import { planReload, type ReloadPlan } from "../config/reload-plan.js";
 import { ConfigWatcher } from "../config/watcher.js";
@@ -15,7 +16,6 @@ const MISSING_FILE_RETRIES = 2;
 const MISSING_FILE_RETRY_MS = 150;
 const RESTART_EXPECTED_MS = 1500;
 const SUPERVISED_RESTART_EXPECTED_MS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type RuntimeOptions = {
   configPath: string;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "node:http";
 
 /** One `GET /healthz` on loopback: true for 200 with `{"ok":true,"status":"live"}`. */
@@ -31,6 +32,6 @@ export async function waitForHealthy(port: number, timeoutMs: number, intervalMs
   for (;;) {
     if (await probeHealthz(port, Math.min(1000, Math.max(100, deadline - Date.now())))) return true;
     if (Date.now() + intervalMs > deadline) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

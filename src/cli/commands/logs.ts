@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { GatewayRequestError } from "../../client/gateway-client.js";
 import { CliError } from "../exit.js";
 import { connectTarget, resolveTarget, type ClientFlags } from "../connection.js";
@@ -32,8 +33,6 @@ function render(raw: string, flags: LogsFlags): string {
   const time = date && !Number.isNaN(date.getTime()) ? (flags.utc ? date.toISOString().slice(11, 19) : date.toTimeString().slice(0, 8)) : "--:--:--";
   return `${time} ${(entry.level ?? "info").padEnd(5)} ${entry.subsystem ? `[${entry.subsystem}] ` : ""}${entry.message ?? raw}`;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `openclaw logs [--follow]`: pages through the gateway's file log with the `logs.tail` cursor. */
 export async function logsCommand(flags: LogsFlags): Promise<void> {
