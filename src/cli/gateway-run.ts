@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { isLoopbackBindHost, type BindMode } from "../config/bind.js";
+import type { BindMode } from "../config/bind.js";
 import { writeFirstRunConfig } from "../config/first-run.js";
 import { resolveConfigPath, resolveProfile, resolveStateDir } from "../config/paths.js";
 import { AUTH_MODES, BIND_MODES } from "../config/schema.js";
 import { formatConfigIssues, readConfigSnapshot, type ConfigSnapshot } from "../config/snapshot.js";
+import { isLoopback } from "../infra/loopback.js";
 import { acquireGatewayLock, type GatewayLock } from "../infra/gateway-lock.js";
 import { createLogger, logSink, type LevelSetting } from "../infra/logger.js";
 import { freePort } from "../infra/port-free.js";
@@ -165,7 +166,7 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   log.info(`listening on ws://${bindHost}:${gateway.port} (${seconds}s, auth=${runtime.currentSettings.auth.mode})`);
   log.info(`log file: ${logSink.filePath}`);
-  if (created) printFirstRunNotice(configPath, `http://${isLoopbackBindHost(bindHost) ? "127.0.0.1" : bindHost}:${gateway.port}`, snapshot.config.gateway?.auth?.token);
+  if (created) printFirstRunNotice(configPath, `http://${isLoopback(bindHost) ? "127.0.0.1" : bindHost}:${gateway.port}`, snapshot.config.gateway?.auth?.token);
   log.info("gateway ready");
   installSignalHandlers(runtime, lock);
 }

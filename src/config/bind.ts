@@ -26,7 +26,3 @@ export function resolveBindHost(mode: BindMode, config: GatewayConfig): string {
       return "127.0.0.1";
   }
 }
-
-export function isLoopbackBindHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
-}

@@ -1,6 +1,7 @@
-import { isLoopbackBindHost, resolveBindHost, type BindMode } from "../config/bind.js";
+import { resolveBindHost, type BindMode } from "../config/bind.js";
 import { generateGatewayToken } from "../config/first-run.js";
 import type { Env } from "../config/paths.js";
+import { isLoopback } from "../infra/loopback.js";
 import { resolveServerAuth } from "../server/auth.js";
 import type { ServiceTarget } from "../service/target.js";
 import { rewriteConfig } from "./rewrite-config.js";
@@ -15,7 +16,7 @@ export function checkAuth(target: ServiceTarget, env: Env): Check[] {
   const gateway = config.config.gateway ?? {};
   const auth = resolveServerAuth(config.config, {}, env);
   const bindMode: BindMode = gateway.bind ?? "loopback";
-  const exposed = !isLoopbackBindHost(resolveBindHost(bindMode, config.config));
+  const exposed = !isLoopback(resolveBindHost(bindMode, config.config));
   const path = config.path;
   const writeToken = async () => {
     const note = await rewriteConfig(path, [["gateway.auth.token", generateGatewayToken()]]);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isLoopback } from "../infra/loopback.js";
 import { uptimeMs, type GatewayContext } from "../server/context.js";
 import { safeModeOf } from "../server/health.js";
 
@@ -26,10 +27,8 @@ const READY = new Set(["/ready", "/readyz"]);
 
 /** Loopback socket and no proxy headers: the caller is on this machine and may see details. */
 function isLocalDirect(req: IncomingMessage): boolean {
-  const ip = req.socket.remoteAddress ?? "";
-  const loopback = ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
   const h = req.headers;
-  return loopback && !h.forwarded && !h["x-forwarded-for"] && !h["x-real-ip"] && !h["x-forwarded-host"];
+  return isLoopback(req.socket.remoteAddress) && !h.forwarded && !h["x-forwarded-for"] && !h["x-real-ip"] && !h["x-forwarded-host"];
 }
 
 /** Answers the liveness, startup and readiness probes; returns false for other paths. */

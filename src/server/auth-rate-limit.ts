@@ -1,3 +1,5 @@
+import { isLoopback } from "../infra/loopback.js";
+
 export type RateLimitSettings = { maxAttempts: number; windowMs: number; lockoutMs: number; exemptLoopback: boolean };
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { maxAttempts: 10, windowMs: 60_000, lockoutMs: 300_000, exemptLoopback: true };
@@ -7,11 +9,6 @@ const LOOPBACK_DELAY_MAX_MS = 5_000;
 const MAX_TRACKED_KEYS = 10_000;
 
 type Entry = { failures: number[]; lockedUntil: number };
-
-export function isLoopbackAddress(ip: string | undefined): boolean {
-  if (!ip) return false;
-  return ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
-}
 
 /**
  * Counts wrong credentials per client address and credential class. Remote clients are locked out
@@ -59,7 +56,7 @@ export class AuthRateLimiter {
   }
 
   private exempt(ip: string): boolean {
-    return this.settings.exemptLoopback && isLoopbackAddress(ip);
+    return this.settings.exemptLoopback && isLoopback(ip);
   }
 
   private prune(now: number): void {

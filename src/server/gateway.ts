@@ -16,10 +16,11 @@ import {
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import { EventLoopMonitor } from "../infra/event-loop.js";
 import { createLogger, logSink } from "../infra/logger.js";
+import { isLoopback } from "../infra/loopback.js";
 import { handleProbe, sendJson } from "../http/probes.js";
 import { createCoreRegistry } from "../methods/index.js";
 import { secretFingerprint, type ResolvedAuth } from "./auth.js";
-import { AuthRateLimiter, DEFAULT_RATE_LIMIT, isLoopbackAddress, type RateLimitSettings } from "./auth-rate-limit.js";
+import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./auth-rate-limit.js";
 import { GatewayConnection } from "./connection.js";
 import { broadcastHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
@@ -174,7 +175,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         if (left <= 0) preauthByIp.delete(ip);
         else preauthByIp.set(ip, left);
       };
-      const conn = new GatewayConnection(ws, context, ip, isLoopbackAddress(ip), req.headers, leavePreauth);
+      const conn = new GatewayConnection(ws, context, ip, isLoopback(ip), req.headers, leavePreauth);
       connections.add(conn);
       ws.once("close", () => connections.delete(conn));
     });

@@ -8,6 +8,7 @@ import {
   PROTOCOL_VERSION,
   TICK_INTERVAL_MS,
 } from "../protocol/constants.js";
+import { isLoopback } from "../infra/loopback.js";
 import { validateConnectParams, type ConnectParams } from "../protocol/connect-params.js";
 import { ErrorCodes, type ErrorShape } from "../protocol/errors.js";
 import type { RequestFrame } from "../protocol/frames.js";
@@ -41,11 +42,6 @@ function protocolAccepted(params: ConnectParams): boolean {
   return params.role === "node" && params.client.mode === "node" && max >= MIN_NODE_PROTOCOL_VERSION && min <= MIN_NODE_PROTOCOL_VERSION;
 }
 
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || h.startsWith("127.");
-}
-
 function originProblem(origin: string, hostHeader: string | undefined, allowed: unknown): string | null {
   if (Array.isArray(allowed) && allowed.includes(origin)) return null;
   let url: URL;
@@ -54,7 +50,7 @@ function originProblem(origin: string, hostHeader: string | undefined, allowed: 
   } catch {
     return "origin-invalid";
   }
-  if (isLoopbackHost(url.hostname)) return null;
+  if (isLoopback(url.hostname)) return null;
   if (hostHeader && url.host.toLowerCase() === hostHeader.toLowerCase()) return null;
   return "origin-not-allowed";
 }

@@ -1,8 +1,9 @@
-import { isLoopbackBindHost, resolveBindHost, type BindMode } from "../config/bind.js";
+import { resolveBindHost, type BindMode } from "../config/bind.js";
 import { generateGatewayToken } from "../config/first-run.js";
 import { resolveGatewayPort } from "../config/paths.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import { hasSharedSecret, resolveServerAuth, type AuthMode, type ResolvedAuth } from "./auth.js";
+import { isLoopback } from "../infra/loopback.js";
 
 export const EXIT_CONFIG = 78;
 
@@ -33,7 +34,7 @@ export function resolveSettings(snapshot: ConfigSnapshot, overrides: SettingsOve
     throw new GatewaySetupError("Gateway auth is set to password, but no password is configured. Set gateway.auth.password or OPENCLAW_GATEWAY_PASSWORD.");
   }
   if (auth.mode === "trusted-proxy") throw new GatewaySetupError("Gateway auth mode trusted-proxy is not supported by this gateway yet.");
-  if (!isLoopbackBindHost(bindHost) && !hasSharedSecret(auth)) {
+  if (!isLoopback(bindHost) && !hasSharedSecret(auth)) {
     throw new GatewaySetupError(`Refusing to bind gateway to ${bindMode} (${bindHost}) without auth. Set gateway.auth.token or gateway.auth.password, or use --bind loopback.`);
   }
   if (auth.mode === "none") warnings.push("Gateway auth mode=none explicitly configured; all gateway connections are unauthenticated.");
