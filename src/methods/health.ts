@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
-import { broadcastHealth } from "../server/context.js";
+import { refreshHealth } from "../server/context.js";
 import { defineMethod } from "./registry.js";
 
 const HealthParams = compileSchema(Type.Object({ probe: Type.Optional(Type.Boolean()) }, { additionalProperties: false }));
@@ -12,8 +12,7 @@ export const healthMethod = defineMethod({
   params: HealthParams,
   handler({ params, gateway }) {
     if (params.probe) {
-      gateway.health.refresh();
-      broadcastHealth(gateway);
+      refreshHealth(gateway);
     }
     return gateway.health.currentJson;
   },

@@ -66,6 +66,8 @@ export function broadcastPresence(gateway: GatewayContext): void {
   gateway.events.broadcast("presence", { presence: gateway.presence.list() }, { dropIfSlow: true, stateVersion: stateVersionOf(gateway) });
 }
 
-export function broadcastHealth(gateway: GatewayContext): void {
+/** Takes a fresh health snapshot and broadcasts it. */
+export function refreshHealth(gateway: GatewayContext): void {
+  gateway.health.refresh();
   gateway.events.broadcast("health", gateway.health.current, { stateVersion: stateVersionOf(gateway) });
 }

@@ -22,7 +22,7 @@ import { createCoreRegistry } from "../methods/index.js";
 import { secretFingerprint, type ResolvedAuth } from "./auth.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./auth-rate-limit.js";
 import { GatewayConnection } from "./connection.js";
-import { broadcastHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
+import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
 import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
@@ -202,10 +202,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       conn.ws.ping();
     }
   }, intervals.pingMs ?? PING_INTERVAL_MS);
-  const healthTimer = setInterval(() => {
-    health.refresh();
-    broadcastHealth(context);
-  }, intervals.healthMs ?? HEALTH_REFRESH_INTERVAL_MS);
+  const healthTimer = setInterval(() => refreshHealth(context), intervals.healthMs ?? HEALTH_REFRESH_INTERVAL_MS);
   for (const timer of [tick, ping, healthTimer]) timer.unref();
 
   let stopping: Promise<void> | null = null;
@@ -249,8 +246,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
       log.info(`gateway auth rotated; disconnected ${dropped} client(s) that used the old secret`);
     }
-    health.refresh();
-    broadcastHealth(context);
+    refreshHealth(context);
   };
 
   return {

@@ -4,7 +4,7 @@ import { planReload, type ReloadPlan } from "../config/reload-plan.js";
 import { ConfigWatcher } from "../config/watcher.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { BootHistory, type BreakerState } from "./boot-history.js";
-import { broadcastHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
+import { refreshHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
 import { startGateway, type RunningGateway } from "./gateway.js";
 import { applyLogSettings, type LogOverrides } from "./log-settings.js";
 import { resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
@@ -80,12 +80,6 @@ export class GatewayRuntime implements GatewayControl {
     return this.server;
   }
 
-  private refreshHealth(): void {
-    if (!this.server) return;
-    this.server.context.health.refresh();
-    broadcastHealth(this.server.context);
-  }
-
   private startServer(listen: { port: number; bindHost: string } = this.settings): Promise<RunningGateway> {
     return startGateway({
       port: listen.port,
@@ -111,7 +105,7 @@ export class GatewayRuntime implements GatewayControl {
       );
     }
     if (!state.tripped && wasTripped) log.info("gateway restart-loop breaker recovered; channel auto-start restored");
-    if (state.tripped !== wasTripped) this.refreshHealth();
+    if (state.tripped !== wasTripped && this.server) refreshHealth(this.server.context);
     if (state.tripped && !this.breakerTimer) {
       this.breakerTimer = setInterval(() => this.checkBreaker(), 10_000);
       this.breakerTimer.unref();
