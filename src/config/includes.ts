@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, relative, resolve } from "node:path";
 import JSON5 from "json5";
 import type { ConfigIssue } from "./schema.js";
+import { isPlainObject } from "./objects.js";
 
 const MAX_DEPTH = 10;
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -17,10 +18,6 @@ export type IncludeResult = {
   /** Dotted path → the included file its value came from. */
   origins: Map<string, string>;
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over;

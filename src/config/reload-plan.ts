@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { isPlainObject } from "./objects.js";
 
 export type ReloadKind = "none" | "hot" | "restart";
 export type ReloadAction = "reloadHooks" | "restartGmailWatcher" | "restartHeartbeat" | "restartCron" | "reloadPlugins" | `restartChannel:${string}`;
@@ -69,10 +70,6 @@ function mostSpecificRule(path: string): Rule | undefined {
     }
   }
   return best;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Dotted paths whose values differ (down to leaves, also for added or removed sections); arrays are compared whole. */

@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../infra/files.js";
 import { REDACTED } from "./redact.js";
 import { describePlan, diffConfigPaths, planReload, type ReloadPlan } from "./reload-plan.js";
 import { formatConfigIssues, readConfigSnapshot, snapshotFromText, type ConfigSnapshot } from "./snapshot.js";
+import { isPlainObject } from "./objects.js";
 
 export type ConfigWriteErrorCode = "stale-hash" | "base-hash-required" | "invalid" | "includes" | "array-shrink" | "bad-patch" | "redacted-unknown";
 
@@ -33,10 +34,6 @@ export type ConfigWriteResult = {
 };
 
 type Segment = string | number;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `a.b[0].c` → ["a", "b", 0, "c"] */
 export function parseConfigPath(path: string): Segment[] {

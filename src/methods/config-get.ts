@@ -2,8 +2,7 @@ import { promises as fsp } from "node:fs";
 import { Scope } from "../protocol/scopes.js";
 import { collectSecrets, redactConfig, redactText } from "../config/redact.js";
 import { snapshotFromText } from "../config/snapshot.js";
-import { EmptyParams } from "./presence.js";
-import { defineMethod } from "./registry.js";
+import { defineMethod, EmptyParams } from "./registry.js";
 
 async function readIfExists(path: string): Promise<string | null> {
   try {

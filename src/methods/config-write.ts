@@ -8,8 +8,7 @@ import { ConfigSchema } from "../config/schema.js";
 import { ConfigWriteError, patchConfigFile, writeConfigRaw, type ConfigWriteResult } from "../config/write.js";
 import type { ConnectionInfo } from "../server/connection-info.js";
 import type { GatewayContext } from "../server/context.js";
-import { EmptyParams } from "./presence.js";
-import { defineMethod } from "./registry.js";
+import { defineMethod, EmptyParams } from "./registry.js";
 
 const Raw = Type.String({ minLength: 1 });
 const BaseHash = Type.Optional(Type.String({ minLength: 1 }));

@@ -1,14 +1,10 @@
-import { Type } from "@sinclair/typebox";
-import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
-import { defineMethod } from "./registry.js";
-
-const Empty = compileSchema(Type.Object({}, { additionalProperties: false }));
+import { defineMethod, EmptyParams } from "./registry.js";
 
 export const systemPresenceMethod = defineMethod({
   name: "system-presence",
   scope: Scope.read,
-  params: Empty,
+  params: EmptyParams,
   handler: ({ gateway }) => gateway.presence.list(),
 });
 
@@ -16,8 +12,6 @@ export const systemPresenceMethod = defineMethod({
 export const lastHeartbeatMethod = defineMethod({
   name: "last-heartbeat",
   scope: Scope.read,
-  params: Empty,
+  params: EmptyParams,
   handler: () => null,
 });
-
-export { Empty as EmptyParams };

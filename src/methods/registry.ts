@@ -1,4 +1,5 @@
-import type { Validator } from "../protocol/validate.js";
+import { Type } from "@sinclair/typebox";
+import { compileSchema, type Validator } from "../protocol/validate.js";
 import type { GatewayContext } from "../server/context.js";
 import type { ConnectionInfo } from "../server/connection-info.js";
 
@@ -20,6 +21,9 @@ export type MethodSpec<P = unknown> = {
   advertise?: boolean;
   handler(call: MethodCall<P>): unknown | Promise<unknown>;
 };
+
+/** For methods that take no params: `{}` and nothing else. */
+export const EmptyParams = compileSchema(Type.Object({}, { additionalProperties: false }));
 
 export function defineMethod<P>(spec: MethodSpec<P>): MethodSpec<unknown> {
   return spec as MethodSpec<unknown>;

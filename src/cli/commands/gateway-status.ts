@@ -9,6 +9,7 @@ import { resolveServiceIdentity } from "../../service/identity.js";
 import { scanGatewayServices } from "../../service/scan.js";
 import { CliError, printJson } from "../exit.js";
 import { resolveTarget, type ClientFlags } from "../connection.js";
+import { formatDuration } from "../format-duration.js";
 import { capabilityLabel, probeGateway } from "../probe-target.js";
 import { formatServiceDescription } from "./service.js";
 
@@ -23,11 +24,6 @@ function runtimeView(stateDir: string, configPath: string) {
     } catch {}
   }
   return { status: "stopped" as const };
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
 
 /** `openclaw gateway status`: service manager view, runtime, and a connectivity probe — kept apart. */

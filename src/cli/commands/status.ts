@@ -1,15 +1,9 @@
 import { printJson } from "../exit.js";
 import { resolveTarget, withClient, type ClientFlags } from "../connection.js";
+import { formatDuration } from "../format-duration.js";
 import { formatHealth } from "./health.js";
 
 type Status = { runtimeVersion?: string; pid?: number; uptimeMs?: number; channelSummary?: string[]; sessions?: { count?: number }; queuedSystemEvents?: string[] };
-
-function formatUptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s % 60}s` : `${s}s`;
-}
 
 /** `openclaw status`: reachability, runtime and channels from the gateway in one view. */
 export async function statusCommand(flags: ClientFlags & { deep?: boolean }): Promise<void> {
@@ -30,7 +24,7 @@ export async function statusCommand(flags: ClientFlags & { deep?: boolean }): Pr
   const { status } = report;
   const lines = [
     `Gateway: reachable at ${target.url} (app ${report.gateway.version})`,
-    `Runtime: pid ${status.pid ?? "?"}, up ${formatUptime(status.uptimeMs ?? 0)}`,
+    `Runtime: pid ${status.pid ?? "?"}, up ${formatDuration(status.uptimeMs ?? 0)}`,
     `Channels: ${status.channelSummary && status.channelSummary.length > 0 ? status.channelSummary.join("; ") : "none configured"}`,
     `Sessions: ${status.sessions?.count ?? 0}`,
     `Last heartbeat: ${report.heartbeat === null ? "none" : JSON.stringify(report.heartbeat)}`,
