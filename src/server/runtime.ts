@@ -151,26 +151,33 @@ export class GatewayRuntime implements GatewayControl {
       reloadLog.warn("config reload skipped (config file not found)");
       return { status: "skipped", reason: "config file not found" };
     }
-    if (!next.valid) {
-      const reason = next.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-      reloadLog.warn(`config reload skipped (invalid config): ${reason}`);
-      return { status: "skipped", reason: `invalid config: ${reason}` };
-    }
-    if (next.hash === this.snapshot.hash) return { status: "unchanged" };
-    let settings: GatewaySettings;
-    try {
-      settings = resolveSettings(next, this.opts.overrides, this.settings);
-    } catch (err) {
-      reloadLog.warn(`config reload skipped (unsafe config): ${(err as Error).message}`);
-      return { status: "skipped", reason: (err as Error).message };
+    if (next.valid && next.hash === this.snapshot.hash) return { status: "unchanged" };
+    const verdict = this.vet(next);
+    if ("problem" in verdict) {
+      reloadLog.warn(`config reload skipped (${verdict.kind}): ${verdict.problem}`);
+      return { status: "skipped", reason: verdict.kind === "invalid config" ? `invalid config: ${verdict.problem}` : verdict.problem };
     }
     const plan = planReload(this.snapshot.config, next.config);
     reloadLog.info(`config change detected; evaluating reload (${plan.changedPaths.join(", ") || "formatting only"}) [${trigger}]`);
+    this.adopt(next, verdict.settings);
+    return { status: "applied", mode: this.apply(plan), changedPaths: plan.changedPaths };
+  }
+
+  /** The settings `next` would run with, or why it cannot replace the running config. */
+  private vet(next: ConfigSnapshot): { settings: GatewaySettings } | { kind: "invalid config" | "unsafe config"; problem: string } {
+    if (!next.valid) return { kind: "invalid config", problem: next.issues.map((i) => `${i.path}: ${i.message}`).join("; ") };
+    try {
+      return { settings: resolveSettings(next, this.opts.overrides, this.settings) };
+    } catch (err) {
+      return { kind: "unsafe config", problem: (err as Error).message };
+    }
+  }
+
+  private adopt(next: ConfigSnapshot, settings: GatewaySettings): void {
     this.snapshot = next;
     this.settings = settings;
     applyLogSettings(next, this.opts.logOverrides, settings.auth);
     this.watchConfig();
-    return { status: "applied", mode: this.apply(plan), changedPaths: plan.changedPaths };
   }
 
   private apply(plan: ReloadPlan): "noop" | "hot" | "restart" {
@@ -215,18 +222,9 @@ export class GatewayRuntime implements GatewayControl {
   private adoptConfigFromDisk(): void {
     const next = readConfigSnapshot(this.opts.configPath);
     if (!next.exists || next.hash === this.snapshot.hash) return;
-    if (!next.valid) {
-      reloadLog.warn(`restart keeps the running config (invalid config on disk): ${next.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
-      return;
-    }
-    try {
-      this.settings = resolveSettings(next, this.opts.overrides, this.settings);
-      this.snapshot = next;
-      applyLogSettings(next, this.opts.logOverrides, this.settings.auth);
-      this.watchConfig();
-    } catch (err) {
-      reloadLog.warn(`restart keeps the running config (unsafe config on disk): ${(err as Error).message}`);
-    }
+    const verdict = this.vet(next);
+    if ("problem" in verdict) reloadLog.warn(`restart keeps the running config (${verdict.kind} on disk): ${verdict.problem}`);
+    else this.adopt(next, verdict.settings);
   }
 
   private async restartLoop(reason: string): Promise<void> {
