@@ -330,18 +330,27 @@ export async function uninstallService(ctx: LifecycleContext): Promise<Lifecycle
   return result;
 }
 
-/** `gateway start`: idempotent; reports the running pid when already up. */
-export async function startService(ctx: LifecycleContext): Promise<LifecycleResult> {
+/**
+ * What start and restart share: the installed service, a running manager (or the plain refusal),
+ * and drift against the current config as warnings.
+ */
+function prepareInstalled(ctx: LifecycleContext, action: "start" | "restart") {
   const identity = identityFor(ctx);
   const target = resolveServiceTarget(ctx.env);
   const installed = identity.kind === "unsupported" ? null : readInstalledService(identity);
-  const manager = requireManager(ctx, "started", installed ? undefined : target.port);
-  const result: LifecycleResult = { ...base("start", identity, manager.kind), ok: true, result: "started", message: "" };
+  const manager = requireManager(ctx, action === "start" ? "started" : "restarted", installed ? undefined : target.port);
   if (!installed) {
     throw new CliError(`Gateway service is not installed (${identity.file} does not exist). Install it with: ${cliPrefix(ctx.env)} gateway install`);
   }
+  const result: LifecycleResult = { ...base(action, identity, manager.kind), ok: true, result: action === "start" ? "started" : "restarted", message: "" };
   const drift = driftOf(installed, target, identity.kind);
   result.warnings.push(...drift.map((f) => `${f.message}. Reinstall with: ${cliPrefix(ctx.env)} gateway install --force (or openclaw doctor --fix)`));
+  return { identity, target, installed, manager, result };
+}
+
+/** `gateway start`: idempotent; reports the running pid when already up. */
+export async function startService(ctx: LifecycleContext): Promise<LifecycleResult> {
+  const { identity, target, installed, manager, result } = prepareInstalled(ctx, "start");
   const before = manager.runtime(identity);
   if (before.active) {
     result.result = "already-running";
@@ -405,16 +414,7 @@ export async function stopService(ctx: LifecycleContext, opts: { force?: boolean
 
 /** `gateway restart`: through the service manager, then waits for /healthz. */
 export async function restartService(ctx: LifecycleContext): Promise<LifecycleResult> {
-  const identity = identityFor(ctx);
-  const target = resolveServiceTarget(ctx.env);
-  const installed = identity.kind === "unsupported" ? null : readInstalledService(identity);
-  const manager = requireManager(ctx, "restarted", installed ? undefined : target.port);
-  if (!installed) {
-    throw new CliError(`Gateway service is not installed (${identity.file} does not exist). Install it with: ${cliPrefix(ctx.env)} gateway install`);
-  }
-  const result: LifecycleResult = { ...base("restart", identity, manager.kind), ok: true, result: "restarted", message: "" };
-  const drift = driftOf(installed, target, identity.kind);
-  result.warnings.push(...drift.map((f) => `${f.message}. Reinstall with: ${cliPrefix(ctx.env)} gateway install --force (or openclaw doctor --fix)`));
+  const { identity, target, installed, manager, result } = prepareInstalled(ctx, "restart");
   const before = manager.runtime(identity);
   try {
     manager.restart(identity);
