@@ -24,13 +24,12 @@ export const logsTailMethod = defineMethod({
   async handler({ params, gateway }) {
     try {
       await logSink.drained();
-      const result = await tailLogFile(gateway.logFilePath(), {
+      // Lines were redacted when the logger wrote them; they are served as they are.
+      return await tailLogFile(gateway.logFilePath(), {
         cursor: params.cursor,
         limit: params.limit ?? 500,
         maxBytes: params.maxBytes ?? 250_000,
       });
-      result.lines = result.lines.map((line) => logSink.redactor.redact(line));
-      return result;
     } catch (err) {
       throw unavailable(`log read failed: ${(err as Error).message}`);
     }
