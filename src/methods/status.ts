@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
 import { configuredChannels } from "../server/channel-summary.js";
-import { DEFAULT_AGENT_ID, sessionsStorePath } from "../server/health.js";
+import { DEFAULT_AGENT_ID, disabledHeartbeat, sessionsStorePath } from "../server/health.js";
 import { defineMethod } from "./registry.js";
 
 const StatusParams = compileSchema(
@@ -26,9 +26,10 @@ export const statusMethod = defineMethod({
         ? []
         : configuredChannels(config).map((c) => `${c.label}: configured, not running (${c.accounts.length} account${c.accounts.length === 1 ? "" : "s"})`);
     const memory = process.memoryUsage();
+    const { enabled, every, everyMs } = disabledHeartbeat();
     return {
       runtimeVersion: gateway.version,
-      heartbeat: { defaultAgentId: DEFAULT_AGENT_ID, agents: [{ agentId: DEFAULT_AGENT_ID, enabled: false, every: "disabled", everyMs: null, waitingForRoute: false }] },
+      heartbeat: { defaultAgentId: DEFAULT_AGENT_ID, agents: [{ agentId: DEFAULT_AGENT_ID, enabled, every, everyMs, waitingForRoute: false }] },
       channelSummary,
       queuedSystemEvents: gateway.systemEvents.list(),
       degradedSecretOwners: [],

@@ -10,7 +10,7 @@ export function sessionsStorePath(stateDir: string, agentId = DEFAULT_AGENT_ID):
 }
 
 /** The heartbeat runner is not part of this gateway yet, so every agent reports it disabled. */
-export function heartbeatOf() {
+export function disabledHeartbeat() {
   return { enabled: false, every: "disabled", everyMs: null, prompt: "", target: "none", ackMaxChars: 300 };
 }
 
@@ -36,7 +36,7 @@ function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
     channelLabels: Object.fromEntries(channelList.map((c) => [c.id, c.label])),
     heartbeatSeconds: 0,
     defaultAgentId: DEFAULT_AGENT_ID,
-    agents: [{ agentId: DEFAULT_AGENT_ID, isDefault: true, heartbeat: heartbeatOf(), sessions }],
+    agents: [{ agentId: DEFAULT_AGENT_ID, isDefault: true, heartbeat: disabledHeartbeat(), sessions }],
     sessions,
     eventLoop: gateway.eventLoop.sample(),
     ...safeModeOf(gateway),
