@@ -1,3 +1,4 @@
+import type { AgentService } from "../agents/types.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
@@ -46,6 +47,8 @@ export type GatewayContext = {
   readonly writeLimiter: WriteRateLimiter;
   readonly eventLoop: EventLoopMonitor;
   readonly systemEvents: SystemEventQueue;
+  /** Agent runs, sessions and models (src/agents). */
+  readonly agents: AgentService;
   readonly advertisedEvents: readonly string[];
   /** Requests being handled right now; a restart waits for them (bounded). */
   activeRequests: number;
