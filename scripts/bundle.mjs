@@ -17,7 +17,8 @@ const result = await build({
   mainFields: ["module", "main"],
   logLevel: "warning",
   // ws probes optional native add-ons with require() in try/catch; they are not installed.
-  external: ["bufferutil", "utf-8-validate"],
+  // The provider SDKs and the database driver stay in node_modules, imported only when needed.
+  external: ["bufferutil", "utf-8-validate", "openai", "@anthropic-ai/sdk", "better-sqlite3"],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 // Replaced by rename so a gateway starting during a rebuild (gateway:watch) never reads half a file.

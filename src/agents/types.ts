@@ -85,8 +85,11 @@ export interface AgentService {
   submit(request: TurnRequest): Promise<SubmitResult>;
   /** Live events of one run; returns the unsubscribe function. Events after `end` never come. */
   subscribe(runId: string, listener: (event: RunEvent) => void): () => void;
-  /** Resolves with the outcome once the run ends, or null when `timeoutMs` passes first. */
-  wait(agentId: string, runId: string, timeoutMs: number): Promise<RunOutcome | null>;
+  /**
+   * Resolves with the outcome once the run ends (also for runs that ended before), or null when
+   * `timeoutMs` passes first or the run is unknown. Without `agentId` every agent is searched.
+   */
+  wait(runId: string, timeoutMs: number, agentId?: string): Promise<RunOutcome | null>;
   /** Aborts the session's active run (or only `runId`); returns the aborted run ids. */
   abort(agentId: string, sessionKey: string, runId?: string): string[];
   /** Embeddings through the agent's configured embedding provider. */

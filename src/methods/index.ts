@@ -1,4 +1,24 @@
+import { agentIdentityMethod, agentMethod, agentsListMethod, agentWaitMethod } from "./agent.js";
+import { chatAbortMethod, chatInjectMethod, chatSendMethod } from "./chat.js";
+import { chatHistoryMethod, chatMessageGetMethod, chatMetadataMethod, chatStartupMethod } from "./chat-history.js";
 import { channelsStatusMethod } from "./channels-status.js";
+import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
+import {
+  sessionsAbortMethod,
+  sessionsCompactMethod,
+  sessionsDeleteMethod,
+  sessionsDescribeMethod,
+  sessionsListMethod,
+  sessionsMessagesSubscribeMethod,
+  sessionsMessagesUnsubscribeMethod,
+  sessionsPatchMethod,
+  sessionsPreviewMethod,
+  sessionsResetMethod,
+  sessionsSearchMethod,
+  sessionsSubscribeMethod,
+  sessionsUnsubscribeMethod,
+  sessionsUsageMethod,
+} from "./sessions.js";
 import { configGetMethod } from "./config-get.js";
 import { configApplyMethod, configPatchMethod, configSchemaMethod, configSetMethod } from "./config-write.js";
 import { healthMethod } from "./health.js";
@@ -22,5 +42,32 @@ export function createCoreRegistry(): MethodRegistry {
     configSchemaMethod,
     logsTailMethod,
     channelsStatusMethod,
+    agentMethod,
+    agentWaitMethod,
+    agentIdentityMethod,
+    agentsListMethod,
+    chatSendMethod,
+    chatAbortMethod,
+    chatInjectMethod,
+    chatHistoryMethod,
+    chatStartupMethod,
+    chatMessageGetMethod,
+    chatMetadataMethod,
+    sessionsListMethod,
+    sessionsSubscribeMethod,
+    sessionsUnsubscribeMethod,
+    sessionsMessagesSubscribeMethod,
+    sessionsMessagesUnsubscribeMethod,
+    sessionsDescribeMethod,
+    sessionsPreviewMethod,
+    sessionsPatchMethod,
+    sessionsResetMethod,
+    sessionsDeleteMethod,
+    sessionsAbortMethod,
+    sessionsCompactMethod,
+    sessionsUsageMethod,
+    sessionsSearchMethod,
+    modelsListMethod,
+    modelsAuthStatusMethod,
   );
 }

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { compileSchema, type Validator } from "../protocol/validate.js";
 import type { GatewayContext } from "../server/context.js";
-import type { ConnectionInfo } from "../server/connection-info.js";
+import type { ConnectionInfo, SessionSubscriptions } from "../server/connection-info.js";
 
 /** `any` = every authenticated client (only `health`); `node` = node-role connections only. */
 export type MethodScope = string | "any" | "node";
@@ -10,6 +10,10 @@ export type MethodCall<P> = {
   params: P;
   gateway: GatewayContext;
   client: ConnectionInfo;
+  /** The calling connection's session event subscriptions. */
+  subscriptions: SessionSubscriptions;
+  /** Sends an interim `res` with the same request id (the `accepted` stage of `agent`). */
+  sendInterim(payload: unknown): void;
 };
 
 export type MethodSpec<P = unknown> = {
@@ -17,6 +21,8 @@ export type MethodSpec<P = unknown> = {
   scope: MethodScope;
   /** Closed params schema; omitted means any object is accepted. */
   params?: Validator<P>;
+  /** For `dynamic` methods: the scope these params need (checked after the params schema). */
+  scopeFor?(params: P): string;
   /** Listed in hello-ok.features.methods (default true). */
   advertise?: boolean;
   handler(call: MethodCall<P>): unknown | Promise<unknown>;

@@ -2,7 +2,8 @@ import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
 import { configuredChannels } from "../server/channel-summary.js";
-import { DEFAULT_AGENT_ID, disabledHeartbeat, sessionsStorePath } from "../server/health.js";
+import { disabledHeartbeat, sessionsSummary } from "../server/health.js";
+import { sessionDefaults } from "./chat-history.js";
 import { defineMethod } from "./registry.js";
 
 const StatusParams = compileSchema(
@@ -27,9 +28,15 @@ export const statusMethod = defineMethod({
         : configuredChannels(config).map((c) => `${c.label}: configured, not running (${c.accounts.length} account${c.accounts.length === 1 ? "" : "s"})`);
     const memory = process.memoryUsage();
     const { enabled, every, everyMs } = disabledHeartbeat();
+    const agentIds = gateway.agents.agentIds();
+    const byAgent = agentIds.map((agentId) => {
+      const summary = sessionsSummary(gateway, agentId);
+      return { agentId, path: admin ? summary.path : "[redacted]", count: summary.count, recent: admin ? summary.recent : [] };
+    });
+    const defaults = sessionDefaults(gateway, agentIds[0]);
     return {
       runtimeVersion: gateway.version,
-      heartbeat: { defaultAgentId: DEFAULT_AGENT_ID, agents: [{ agentId: DEFAULT_AGENT_ID, enabled, every, everyMs, waitingForRoute: false }] },
+      heartbeat: { defaultAgentId: agentIds[0], agents: agentIds.map((agentId) => ({ agentId, enabled, every, everyMs, waitingForRoute: false })) },
       channelSummary,
       queuedSystemEvents: gateway.systemEvents.list(),
       degradedSecretOwners: [],
@@ -44,11 +51,11 @@ export const statusMethod = defineMethod({
         byCode: zeroCounts(["stale_queued", "stale_running", "lost", "delivery_failed", "missing_cleanup", "inconsistent_timestamps"] as const),
       },
       sessions: {
-        paths: admin ? [sessionsStorePath(gateway.stateDir)] : [],
-        count: 0,
-        defaults: { model: null, contextTokens: null },
-        recent: [],
-        byAgent: [{ agentId: DEFAULT_AGENT_ID, path: admin ? sessionsStorePath(gateway.stateDir) : "[redacted]", count: 0, recent: [] }],
+        paths: admin ? byAgent.map((a) => a.path) : [],
+        count: byAgent.reduce((n, a) => n + a.count, 0),
+        defaults: { model: "model" in defaults ? `${defaults.modelProvider}/${defaults.model}` : null, contextTokens: null },
+        recent: byAgent[0].recent,
+        byAgent,
       },
       modelRuntime: { degraded: false, pendingAgents: [] },
       eventLoop: gateway.eventLoop.sample(),

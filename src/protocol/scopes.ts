@@ -34,6 +34,12 @@ const EVENT_SCOPES: Record<string, readonly string[]> = {
   "update.available": [],
   presence: [Scope.read],
   "config.changed": [Scope.read],
+  agent: [Scope.read],
+  chat: [Scope.read],
+  "sessions.changed": [Scope.read],
+  "session.message": [Scope.read],
+  "session.tool": [Scope.read],
+  "chat.metadata.changed": [Scope.read, Scope.sessionsRead],
 };
 
 /** Unknown events are not delivered (fail closed). */

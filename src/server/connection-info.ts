@@ -11,4 +11,12 @@ export type ConnectionInfo = {
   readonly authMethod: "none" | "token" | "password";
   /** The secret this connection authenticated with, so a rotation can find who used the old one. */
   readonly authSecretFingerprint: string;
+  /** `connect.params.caps`: `session-scoped-events`, `tool-events` … */
+  readonly caps: ReadonlySet<string>;
+};
+
+/** Which session events a connection asked for (sessions.subscribe, sessions.messages.subscribe). */
+export type SessionSubscriptions = {
+  sessions: boolean;
+  messages: Set<string>;
 };

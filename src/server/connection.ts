@@ -16,9 +16,9 @@ import { requestFrameProblem, serializeResponse, truncateCloseReason, type Reque
 import { eventAllowed, scopeSatisfied, Scope } from "../protocol/scopes.js";
 import { createLogger } from "../infra/logger.js";
 import type { MethodSpec } from "../methods/registry.js";
-import type { ConnectionInfo } from "./connection-info.js";
+import type { ConnectionInfo, SessionSubscriptions } from "./connection-info.js";
 import { broadcastPresence, type GatewayContext } from "./context.js";
-import type { EventSubscriber } from "./event-hub.js";
+import type { Audience, EventSubscriber } from "./event-hub.js";
 import type { PresenceEntry } from "./presence.js";
 import { performConnect } from "./handshake.js";
 
@@ -44,6 +44,7 @@ export class GatewayConnection implements EventSubscriber {
   info: ConnectionInfo | null = null;
   presenceKey: string | null = null;
   alive = true;
+  readonly subscriptions: SessionSubscriptions = { sessions: false, messages: new Set() };
 
   private state: State = "handshake";
   /** Set once the server decided to close; a connect still being checked must not be admitted then. */
@@ -95,12 +96,27 @@ export class GatewayConnection implements EventSubscriber {
     return true;
   }
 
-  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean): void {
+  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean, audience?: Audience, sessionKey?: string): void {
     const info = this.info;
     if (this.state !== "connected" || !info || !eventAllowed(event, info.role, info.scopes)) return;
+    if (audience && !this.wants(info, audience, sessionKey)) return;
     const seq = ++this.seq;
     if (dropIfSlow && this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
     this.sendText(framePrefix + seq + frameSuffix);
+  }
+
+  private wants(info: ConnectionInfo, audience: Audience, sessionKey: string | undefined): boolean {
+    const seesSession = sessionKey === undefined || !info.caps.has("session-scoped-events") || this.subscriptions.messages.has(sessionKey);
+    switch (audience) {
+      case "session":
+        return seesSession;
+      case "tool-events":
+        return seesSession && info.caps.has("tool-events");
+      case "sessions-changed":
+        return this.subscriptions.sessions;
+      case "session-messages":
+        return sessionKey !== undefined && this.subscriptions.messages.has(sessionKey);
+    }
   }
 
   private onPong(): void {
@@ -232,9 +248,22 @@ export class GatewayConnection implements EventSubscriber {
       this.respond(frame, false, { code: ErrorCodes.invalidRequest, message }, started);
       return;
     }
+    const dynamicScope = spec.scopeFor?.(params);
+    if (dynamicScope && info.role === "operator" && !scopeSatisfied(dynamicScope, info.scopes)) {
+      this.respond(frame, false, missingScopeError(dynamicScope), started);
+      return;
+    }
     let result: unknown;
     try {
-      result = spec.handler({ params, gateway: this.gateway, client: info });
+      result = spec.handler({
+        params,
+        gateway: this.gateway,
+        client: info,
+        subscriptions: this.subscriptions,
+        sendInterim: (payload) => {
+          if (this.state !== "closed") this.sendText(serializeResponse(frame.id, true, payload));
+        },
+      });
     } catch (err) {
       this.respond(frame, false, toErrorShape(err), started);
       return;

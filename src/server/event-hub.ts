@@ -1,10 +1,18 @@
 import type { StateVersion } from "../protocol/frames.js";
 
-export type BroadcastOptions = { dropIfSlow?: boolean; stateVersion?: StateVersion };
+/**
+ * Who besides the scope check gets a session-bearing event: `session` events go to connections
+ * that see that session (all of them, unless the client asked for session-scoped events);
+ * `sessions-changed` only to sessions.subscribe callers; `session-messages` only to callers that
+ * subscribed to that session's messages; `tool-events` to clients with the `tool-events` cap.
+ */
+export type Audience = "session" | "sessions-changed" | "session-messages" | "tool-events";
+
+export type BroadcastOptions = { dropIfSlow?: boolean; stateVersion?: StateVersion; audience?: Audience; sessionKey?: string };
 
 /** A connection as the hub sees it: it decides per event whether to admit it and numbers it. */
 export interface EventSubscriber {
-  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean): void;
+  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean, audience?: Audience, sessionKey?: string): void;
 }
 
 /** Fans events out to authenticated connections; each frame is serialized once per broadcast. */
@@ -28,6 +36,6 @@ export class EventHub {
     const payloadPart = payload === undefined ? "" : `,"payload":${JSON.stringify(payload)}`;
     const prefix = `{"type":"event","event":${JSON.stringify(event)}${payloadPart},"seq":`;
     const suffix = opts.stateVersion ? `,"stateVersion":${JSON.stringify(opts.stateVersion)}}` : "}";
-    for (const subscriber of [...this.subscribers]) subscriber.deliver(event, prefix, suffix, opts.dropIfSlow === true);
+    for (const subscriber of [...this.subscribers]) subscriber.deliver(event, prefix, suffix, opts.dropIfSlow === true, opts.audience, opts.sessionKey);
   }
 }

@@ -17,13 +17,15 @@ import type { ConfigSnapshot } from "../config/snapshot.js";
 import { EventLoopMonitor } from "../infra/event-loop.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { isLoopback } from "../infra/loopback.js";
-import { handleProbe, sendJson } from "../http/probes.js";
+import { handleHttpRequest } from "../http/router.js";
 import { createCoreRegistry } from "../methods/index.js";
 import { secretFingerprint, type ResolvedAuth } from "./auth.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./auth-rate-limit.js";
 import { GatewayConnection } from "./connection.js";
 import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
+import { AgentRuntime } from "../agents/runtime.js";
+import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
 import { PresenceRegistry } from "./presence.js";
@@ -32,7 +34,10 @@ import { WriteRateLimiter } from "./write-rate-limit.js";
 
 const log = createLogger("gateway");
 
-export const ADVERTISED_EVENTS = ["connect.challenge", "tick", "presence", "health", "shutdown"] as const;
+export const ADVERTISED_EVENTS = [
+  "connect.challenge", "agent", "chat", "chat.metadata.changed", "session.message", "session.tool", "sessions.changed",
+  "presence", "tick", "shutdown", "health",
+] as const;
 
 export type GatewayOptions = {
   port: number;
@@ -47,6 +52,8 @@ export type GatewayOptions = {
   intervals?: { tickMs?: number; pingMs?: number; healthMs?: number };
   control?: GatewayControl;
   breaker?: () => BreakerState | null;
+  /** The process's agent runtime, kept across in-process restarts; a bare server makes its own. */
+  agents?: AgentRuntime;
 };
 
 export type RunningGateway = {
@@ -62,6 +69,8 @@ export type RunningGateway = {
 };
 
 const DEFAULT_DRAIN_MS = 5000;
+/** How long a stopping gateway lets agent runs finish before it records them as interrupted. */
+export const AGENT_DRAIN_MS = 3000;
 
 export class PortInUseError extends Error {}
 
@@ -122,6 +131,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   let context!: GatewayContext;
   const health = new HealthMonitor(() => context);
+  const agents = opts.agents ?? new AgentRuntime({ stateDir: opts.stateDir, config: () => config });
   context = {
     version: GATEWAY_VERSION,
     bootId,
@@ -143,17 +153,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     writeLimiter: new WriteRateLimiter(),
     eventLoop,
     systemEvents: new SystemEventQueue(),
+    agents,
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,
     breaker: opts.breaker ?? (() => null),
   };
 
-  const server = createServer((req, res) => {
-    const pathname = (req.url ?? "/").split("?")[0];
-    if (handleProbe(req, res, pathname, context)) return;
-    sendJson(res, 404, { error: { message: "Not Found", type: "not_found" } });
-  });
+  const server = createServer((req, res) => handleHttpRequest(req, res, context));
   server.on("clientError", (_err, socket) => socket.destroy());
 
   // Until a client is admitted its frames are capped at 64 KiB by the receiver itself, so an
@@ -186,8 +193,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const port = typeof address === "object" && address ? address.port : opts.port;
   (context as { port: number }).port = port;
 
+  const detachAgents = agents.observe(new AgentEventBroadcaster(events, agents));
   health.refresh();
   phase = "running";
+  agents.recover().then(
+    () => refreshHealth(context),
+    (err: Error) => log.error(`agent state recovery failed: ${err.message}`),
+  );
 
   const intervals = opts.intervals ?? {};
   const tick = setInterval(() => events.broadcast("tick", { ts: Date.now() }, { dropIfSlow: true }), intervals.tickMs ?? TICK_INTERVAL_MS);
@@ -224,6 +236,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       while (connections.size > 0 && Date.now() < deadline) await sleep(20);
       for (const conn of connections) conn.ws.terminate();
       await closed;
+      detachAgents();
+      if (!opts.agents) await agents.shutdown(AGENT_DRAIN_MS);
       eventLoop.stop();
       log.info(`gateway stopped (${reason})`);
     })();

@@ -17,7 +17,7 @@ import { authFailureError, checkSharedSecret, secretFingerprint, type AuthFailur
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
 import { uptimeMs, type GatewayContext } from "./context.js";
-import { DEFAULT_AGENT_ID } from "./health.js";
+import { sessionDefaults } from "../agents/session-key.js";
 import type { PresenceEntry } from "./presence.js";
 
 export type ConnectOutcome =
@@ -127,6 +127,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     isLoopback: conn.isLoopback,
     authMethod: result.method,
     authSecretFingerprint: secretFingerprint(auth),
+    caps: new Set(params.caps ?? []),
   };
 
   const presence = EPHEMERAL_MODES.has(params.client.mode)
@@ -179,7 +180,7 @@ function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInf
       stateVersion: { presence: gateway.presence.version, health: gateway.health.version },
       uptimeMs: uptimeMs(gateway),
       ...(admin ? { configPath: gateway.config().path, stateDir: gateway.stateDir, authMode: gateway.auth().mode } : {}),
-      sessionDefaults: { defaultAgentId: DEFAULT_AGENT_ID, mainKey: "main", mainSessionKey: `agent:${DEFAULT_AGENT_ID}:main`, scope: "per-sender" },
+      sessionDefaults: sessionDefaults(gateway.agents.defaultAgentId()),
     },
     auth: { method, role: info.role, scopes: [...info.scopes] },
     policy: { maxPayload: MAX_PAYLOAD_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES, tickIntervalMs: TICK_INTERVAL_MS },

@@ -1,12 +1,19 @@
-import { join } from "node:path";
+import { agentStorePath } from "../agents/agent-config.js";
+import type { AgentRuntime } from "../agents/runtime.js";
 import { RawJson } from "../protocol/frames.js";
 import type { GatewayContext } from "./context.js";
 import { configuredChannels } from "./channel-summary.js";
 
-export const DEFAULT_AGENT_ID = "main";
+const RECENT_SESSIONS = 5;
 
-export function sessionsStorePath(stateDir: string, agentId = DEFAULT_AGENT_ID): string {
-  return join(stateDir, "agents", agentId, "sessions", "sessions.json");
+/** An agent's session count and most recent sessions; agents whose store is not open report none. */
+export function sessionsSummary(gateway: GatewayContext, agentId: string) {
+  const store = (gateway.agents as AgentRuntime).openStore(agentId);
+  const now = Date.now();
+  const recent = store
+    ? store.listSessions({ limit: RECENT_SESSIONS, offset: 0 }).rows.map((r) => ({ key: r.key, updatedAt: r.updatedAt, age: Math.max(0, now - r.updatedAt) }))
+    : [];
+  return { path: agentStorePath(gateway.stateDir, agentId), count: store ? store.countSessions() : 0, recent };
 }
 
 /** The heartbeat runner is not part of this gateway yet, so every agent reports it disabled. */
@@ -25,7 +32,15 @@ function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
       accounts: Object.fromEntries(channel.accounts.map((a) => [a.accountId, a])),
     };
   }
-  const sessions = { path: sessionsStorePath(gateway.stateDir), count: 0, recent: [] as unknown[] };
+  const runtime = gateway.agents as AgentRuntime;
+  const agentsConfig = runtime.agentsConfig();
+  const agents = agentsConfig.agents.map((a) => ({
+    agentId: a.id,
+    ...(a.name ? { name: a.name } : {}),
+    isDefault: a.isDefault,
+    heartbeat: disabledHeartbeat(),
+    sessions: sessionsSummary(gateway, a.id),
+  }));
   return {
     ok: true as const,
     ts: Date.now(),
@@ -35,9 +50,9 @@ function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
     channelOrder: channelList.map((c) => c.id),
     channelLabels: Object.fromEntries(channelList.map((c) => [c.id, c.label])),
     heartbeatSeconds: 0,
-    defaultAgentId: DEFAULT_AGENT_ID,
-    agents: [{ agentId: DEFAULT_AGENT_ID, isDefault: true, heartbeat: disabledHeartbeat(), sessions }],
-    sessions,
+    defaultAgentId: agentsConfig.defaultId,
+    agents,
+    sessions: agents[0].sessions,
     eventLoop: gateway.eventLoop.sample(),
     ...safeModeOf(gateway),
   };

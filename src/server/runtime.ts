@@ -5,7 +5,8 @@ import { ConfigWatcher } from "../config/watcher.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { BootHistory, type BreakerState } from "./boot-history.js";
 import { refreshHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
-import { startGateway, type RunningGateway } from "./gateway.js";
+import { AgentRuntime } from "../agents/runtime.js";
+import { AGENT_DRAIN_MS, startGateway, type RunningGateway } from "./gateway.js";
 import { applyLogSettings, type LogOverrides } from "./log-settings.js";
 import { resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
 
@@ -49,11 +50,14 @@ export class GatewayRuntime implements GatewayControl {
   private breakerState: BreakerState | null = null;
   private breakerTimer: NodeJS.Timeout | null = null;
   private bootId = "";
+  /** Outlives in-process restarts, so a config change does not cut agent runs short. */
+  private readonly agents: AgentRuntime;
 
   constructor(private readonly opts: RuntimeOptions) {
     this.snapshot = opts.snapshot;
     this.settings = resolveSettings(opts.snapshot, opts.overrides);
     this.bootHistory = new BootHistory(opts.stateDir);
+    this.agents = new AgentRuntime({ stateDir: opts.stateDir, config: () => this.snapshot });
   }
 
   get gateway(): RunningGateway {
@@ -91,6 +95,7 @@ export class GatewayRuntime implements GatewayControl {
       control: this,
       breaker: () => this.breakerState,
       intervals: this.opts.intervals,
+      agents: this.agents,
     });
   }
 
@@ -250,6 +255,7 @@ export class GatewayRuntime implements GatewayControl {
     if (this.breakerTimer) clearInterval(this.breakerTimer);
     if (outcome === "clean_stop") await this.settled();
     await this.server?.stop(reason, stopOpts);
+    await this.agents.shutdown(AGENT_DRAIN_MS);
     this.bootHistory.markEnded(this.bootId, outcome);
     await logSink.drained();
   }

@@ -1,0 +1,431 @@
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConfigSnapshot } from "../config/snapshot.js";
+import type { Env } from "../config/paths.js";
+import { createLogger } from "../infra/logger.js";
+import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
+import type { AgentStore, NewEntry, TranscriptEntry } from "../store/types.js";
+import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
+import { embedWith } from "./embeddings.js";
+import { runTurn, type StopCause } from "./run-turn.js";
+import type { AgentService, RunEvent, RunOutcome, SubmitResult, TurnRequest } from "./types.js";
+
+const log = createLogger("agents");
+
+/** What the WebSocket side listens to: run events, new transcript entries, session changes. */
+export interface RuntimeObserver {
+  onRunEvent(event: RunEvent, run: { agentId: string; sessionKey: string }): void;
+  onEntries(agentId: string, sessionKey: string, entries: TranscriptEntry[]): void;
+  onSessionChanged(agentId: string, sessionKey: string, reason: string): void;
+}
+
+type ActiveRun = { runId: string; controller: AbortController; startedAt: number; text: string; done: Promise<void> };
+
+/** One session's lane: at most one active run, later turns wait in order. */
+type Lane = { key: string; agentId: string; sessionKey: string; active: ActiveRun | null; queued: string[] };
+
+type Listener = (event: RunEvent) => void;
+
+export type AgentRuntimeOptions = { stateDir: string; config: () => ConfigSnapshot; env?: Env; home?: string };
+
+/**
+ * Runs agent turns: per-session lanes (runs of one session never overlap), a global concurrency
+ * cap, durable queueing (every accepted turn is a row before submit returns), aborts, timeouts,
+ * and recovery of what a dead process left behind.
+ */
+export class AgentRuntime implements AgentService {
+  private readonly openStores = new Map<string, AgentStore>();
+  private readonly opening = new Map<string, Promise<AgentStore>>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly waitingForSlot: Lane[] = [];
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly enders = new Map<string, Set<(outcome: RunOutcome) => void>>();
+  private readonly observers = new Set<RuntimeObserver>();
+  private running = 0;
+  private closed = false;
+  private recovered: Promise<void> | null = null;
+  private agentsCache: { snapshot: ConfigSnapshot; value: AgentsConfig } | null = null;
+  private readonly env: Env;
+  private readonly home: string;
+
+  constructor(private readonly opts: AgentRuntimeOptions) {
+    this.env = opts.env ?? process.env;
+    this.home = opts.home ?? homedir();
+  }
+
+  get stateDir(): string {
+    return this.opts.stateDir;
+  }
+
+  agentsConfig(): AgentsConfig {
+    const snapshot = this.opts.config();
+    if (this.agentsCache?.snapshot !== snapshot) this.agentsCache = { snapshot, value: resolveAgentsConfig(snapshot.config, this.opts.stateDir, this.home) };
+    return this.agentsCache.value;
+  }
+
+  defaultAgentId(): string {
+    return this.agentsConfig().defaultId;
+  }
+
+  agentIds(): string[] {
+    return this.agentsConfig().agents.map((a) => a.id);
+  }
+
+  hasAgent(agentId: string): boolean {
+    return this.agentIds().includes(agentId.toLowerCase());
+  }
+
+  agent(agentId: string): AgentDefinition | undefined {
+    return this.agentsConfig().agents.find((a) => a.id === agentId);
+  }
+
+  observe(observer: RuntimeObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** The agent's store, opened (and the driver loaded) on first use. */
+  store(agentId: string): Promise<AgentStore> {
+    const open = this.openStores.get(agentId);
+    if (open) return Promise.resolve(open);
+    let pending = this.opening.get(agentId);
+    if (!pending) {
+      pending = import("../store/agent-store.js").then(async ({ openAgentStore }) => {
+        const store = await openAgentStore(agentStorePath(this.opts.stateDir, agentId));
+        this.openStores.set(agentId, store);
+        return store;
+      });
+      pending.catch(() => this.opening.delete(agentId));
+      this.opening.set(agentId, pending);
+    }
+    return pending;
+  }
+
+  /** The store when it is already open (health and status must not wait or load the driver). */
+  openStore(agentId: string): AgentStore | null {
+    return this.openStores.get(agentId) ?? null;
+  }
+
+  /** Agents with a state database on disk, configured or not. */
+  agentsOnDisk(): string[] {
+    const dir = join(this.opts.stateDir, "agents");
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.filter((id) => AGENT_ID_PATTERN.test(id) && existsSync(agentStorePath(this.opts.stateDir, id)));
+  }
+
+  activeRunIds(agentId: string, sessionKey: string): string[] {
+    const lane = this.lanes.get(`${agentId}|${sessionKey}`);
+    return lane?.active ? [lane.active.runId] : [];
+  }
+
+  queuedRunIds(agentId: string, sessionKey: string): string[] {
+    return [...(this.lanes.get(`${agentId}|${sessionKey}`)?.queued ?? [])];
+  }
+
+  /** The text streamed so far by the session's active run. */
+  inFlight(agentId: string, sessionKey: string): { runId: string; text: string } | null {
+    const active = this.lanes.get(`${agentId}|${sessionKey}`)?.active;
+    return active ? { runId: active.runId, text: active.text } : null;
+  }
+
+  private lane(agentId: string, sessionKey: string): Lane {
+    const key = `${agentId}|${sessionKey}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { key, agentId, sessionKey, active: null, queued: [] };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  async submit(request: TurnRequest): Promise<SubmitResult> {
+    if (this.closed) throw unavailable("the gateway is shutting down; retry in a moment", { retryable: true, retryAfterMs: 1000 });
+    const agentId = request.agentId.toLowerCase();
+    if (!this.hasAgent(agentId)) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `unknown agent id "${request.agentId}"` });
+    await this.recover();
+    const store = await this.store(agentId);
+    const existing = store.getRun(request.runId);
+    if (existing) {
+      const inFlight = existing.status === "queued" || existing.status === "running";
+      return { kind: "duplicate", runId: existing.runId, sessionKey: existing.sessionKey, inFlight, outcome: inFlight ? null : (existing.result as RunOutcome | null) };
+    }
+    const lane = this.lane(agentId, request.sessionKey);
+    const cap = this.agentsConfig().queueCap;
+    if (lane.queued.length >= cap) {
+      throw unavailable(`session ${request.sessionKey} already has ${lane.queued.length} messages waiting; retry after the current run`, { retryable: true, retryAfterMs: 2000 });
+    }
+    const acceptedAt = Date.now();
+    store.insertRun({ runId: request.runId, sessionKey: request.sessionKey, status: "queued", source: request.source, request: { ...request, agentId } });
+    const interruptedRunIds: string[] = [];
+    if (request.queueMode === "interrupt" && lane.active) {
+      interruptedRunIds.push(lane.active.runId);
+      lane.active.controller.abort("aborted" satisfies StopCause);
+      lane.queued.unshift(request.runId);
+    } else {
+      lane.queued.push(request.runId);
+    }
+    this.schedule(lane);
+    const started = lane.active?.runId === request.runId;
+    if (!started) this.emit({ type: "queued", runId: request.runId, sessionKey: request.sessionKey, position: lane.queued.indexOf(request.runId) + 1 }, agentId, request.sessionKey);
+    const sessionId = started ? store.getSession(request.sessionKey)?.sessionId ?? null : null;
+    return { kind: started ? "started" : "queued", runId: request.runId, sessionKey: request.sessionKey, sessionId, acceptedAt, interruptedRunIds };
+  }
+
+  private schedule(lane: Lane): void {
+    if (lane.active || lane.queued.length === 0 || this.closed) return;
+    if (this.running >= this.agentsConfig().maxConcurrent) {
+      if (!this.waitingForSlot.includes(lane)) this.waitingForSlot.push(lane);
+      return;
+    }
+    this.startNext(lane);
+  }
+
+  private drainWaiting(): void {
+    while (this.running < this.agentsConfig().maxConcurrent && this.waitingForSlot.length > 0) {
+      const lane = this.waitingForSlot.shift()!;
+      if (!lane.active && lane.queued.length > 0) this.startNext(lane);
+    }
+  }
+
+  private startNext(lane: Lane): void {
+    const runId = lane.queued.shift()!;
+    const store = this.openStores.get(lane.agentId);
+    const run = store?.getRun(runId);
+    if (!store || !run || run.status !== "queued") return this.schedule(lane);
+    const request = run.request as unknown as TurnRequest;
+    const agent = this.agent(lane.agentId);
+    const userEntry: NewEntry = {
+      type: "message",
+      role: "user",
+      text: request.message,
+      runId,
+      idempotencyKey: `${runId}:user`,
+      data: { content: request.message, senderIsOwner: true, source: request.source },
+    };
+    let started;
+    try {
+      started = store.startRun(runId, userEntry);
+    } catch (err) {
+      log.error(`run ${runId} could not start (it stays queued): ${(err as Error).message}`);
+      return;
+    }
+    const controller = new AbortController();
+    const startedAt = started.run.startedAt ?? Date.now();
+    const active: ActiveRun = { runId, controller, startedAt, text: "", done: Promise.resolve() };
+    lane.active = active;
+    this.running++;
+    const timeoutMs = request.timeoutMs || (agent ? agent.timeoutSeconds * 1000 : 0);
+    const timer = timeoutMs > 0 ? setTimeout(() => controller.abort("timeout" satisfies StopCause), Math.min(timeoutMs, 2 ** 31 - 1)) : null;
+    timer?.unref();
+    const session = started.session;
+    this.emit({ type: "start", runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
+    if (started.userEntry) this.notifyEntries(lane.agentId, lane.sessionKey, [started.userEntry]);
+
+    const turn = agent
+      ? runTurn({
+          request,
+          agent,
+          session,
+          userEntry: started.userEntry,
+          store,
+          config: this.opts.config(),
+          env: this.env,
+          signal: controller.signal,
+          startedAt,
+          emit: (event) => {
+            if (event.type === "text") active.text = event.text;
+            this.emit(event, lane.agentId, lane.sessionKey);
+          },
+        })
+      : Promise.resolve(this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt));
+    active.done = turn
+      .catch((err: Error) => {
+        log.error(`run ${runId} could not be recorded: ${err.message}`);
+        return { outcome: storeFailure(runId, lane, session.sessionId, startedAt, active.text, err), entries: [] as TranscriptEntry[] };
+      })
+      .then(({ outcome, entries }) => {
+        if (timer) clearTimeout(timer);
+        lane.active = null;
+        this.running--;
+        this.notifyEntries(lane.agentId, lane.sessionKey, entries);
+        this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
+        this.listeners.delete(runId);
+        for (const end of this.enders.get(runId) ?? []) end(outcome);
+        this.enders.delete(runId);
+        if (lane.queued.length === 0) this.lanes.delete(lane.key);
+        else this.schedule(lane);
+        this.drainWaiting();
+      });
+  }
+
+  private failUnknownAgent(store: AgentStore, runId: string, lane: Lane, sessionId: string, startedAt: number) {
+    const outcome = storeFailure(runId, lane, sessionId, startedAt, "", new Error(`agent "${lane.agentId}" is no longer configured`));
+    const { entries } = store.finishRun(runId, { status: "error", error: outcome.error!.message, result: outcome as unknown as Record<string, unknown>, entries: [] });
+    return { outcome, entries };
+  }
+
+  private emit(event: RunEvent, agentId: string, sessionKey: string): void {
+    for (const listener of this.listeners.get(event.runId) ?? []) listener(event);
+    for (const observer of this.observers) observer.onRunEvent(event, { agentId, sessionKey });
+  }
+
+  private notifyEntries(agentId: string, sessionKey: string, entries: TranscriptEntry[]): void {
+    if (entries.length === 0) return;
+    for (const observer of this.observers) observer.onEntries(agentId, sessionKey, entries);
+  }
+
+  /** Tells session subscribers that a session row changed outside a run (patch, reset, delete). */
+  sessionChanged(agentId: string, sessionKey: string, reason: string): void {
+    for (const observer of this.observers) observer.onSessionChanged(agentId, sessionKey, reason);
+  }
+
+  /** Tells session.message subscribers about entries written outside a run (chat.inject). */
+  entriesAdded(agentId: string, sessionKey: string, entries: TranscriptEntry[]): void {
+    this.notifyEntries(agentId, sessionKey, entries);
+  }
+
+  subscribe(runId: string, listener: Listener): () => void {
+    let set = this.listeners.get(runId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(runId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(runId) === set) this.listeners.delete(runId);
+    };
+  }
+
+  /** The session of a run that is active or queued right now. */
+  findLiveRun(runId: string): { agentId: string; sessionKey: string } | null {
+    for (const lane of this.lanes.values()) if (lane.active?.runId === runId || lane.queued.includes(runId)) return { agentId: lane.agentId, sessionKey: lane.sessionKey };
+    return null;
+  }
+
+  private isLive(runId: string): boolean {
+    return this.findLiveRun(runId) !== null;
+  }
+
+  async wait(runId: string, timeoutMs: number, agentId?: string): Promise<RunOutcome | null> {
+    if (!this.isLive(runId)) {
+      const agents = agentId ? [agentId] : [...new Set([...this.agentIds(), ...this.agentsOnDisk()])];
+      for (const id of agents) {
+        const run = (await this.store(id)).getRun(runId);
+        if (run && run.result && run.status !== "queued" && run.status !== "running") return run.result as unknown as RunOutcome;
+      }
+      if (!this.isLive(runId)) return null;
+    }
+    return new Promise((resolve) => {
+      const enders = this.enders.get(runId) ?? new Set();
+      this.enders.set(runId, enders);
+      const done = (outcome: RunOutcome | null) => {
+        clearTimeout(timer);
+        enders.delete(done);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      enders.add(done);
+    });
+  }
+
+  abort(agentId: string, sessionKey: string, runId?: string): string[] {
+    const lane = this.lanes.get(`${agentId}|${sessionKey}`);
+    if (!lane) return [];
+    if (lane.active && (!runId || lane.active.runId === runId)) {
+      lane.active.controller.abort("aborted" satisfies StopCause);
+      return [lane.active.runId];
+    }
+    if (runId && lane.queued.includes(runId)) {
+      this.cancelQueuedRuns(lane, [runId]);
+      return [runId];
+    }
+    return [];
+  }
+
+  /** Drops the session's waiting turns (sessions.abort with clearQueued); each ends as aborted. */
+  clearQueued(agentId: string, sessionKey: string): string[] {
+    const lane = this.lanes.get(`${agentId}|${sessionKey}`);
+    if (!lane || lane.queued.length === 0) return [];
+    const ids = [...lane.queued];
+    this.cancelQueuedRuns(lane, ids);
+    return ids;
+  }
+
+  private cancelQueuedRuns(lane: Lane, runIds: string[]): void {
+    const store = this.openStores.get(lane.agentId);
+    for (const runId of runIds) {
+      lane.queued.splice(lane.queued.indexOf(runId), 1);
+      const now = Date.now();
+      const outcome: RunOutcome = {
+        runId, sessionKey: lane.sessionKey, sessionId: "", agentId: lane.agentId, status: "aborted", text: "", toolCalls: [],
+        stopReason: "aborted", usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }, startedAt: now, endedAt: now,
+      };
+      store?.finishRun(runId, { status: "aborted", error: "aborted before it started", result: outcome as unknown as Record<string, unknown>, entries: [] });
+      this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
+      for (const end of this.enders.get(runId) ?? []) end(outcome);
+      this.enders.delete(runId);
+      this.listeners.delete(runId);
+    }
+  }
+
+  embed(agentId: string, request: { model?: string; input: string[]; dimensions?: number; signal: AbortSignal }) {
+    return embedWith(this.agentsConfig(), this.opts.config().config, this.env, request);
+  }
+
+  /**
+   * Once per process: runs a dead process left `running` become interrupted (their partial text
+   * kept), and queued turns are put back in their lanes.
+   */
+  recover(): Promise<void> {
+    this.recovered ??= (async () => {
+      let interrupted = 0;
+      let resumed = 0;
+      for (const agentId of this.agentsOnDisk()) {
+        try {
+          const store = await this.store(agentId);
+          interrupted += store.recoverInterrupted().length;
+          for (const run of store.queuedRuns()) {
+            this.lane(agentId, run.sessionKey).queued.push(run.runId);
+            resumed++;
+          }
+        } catch (err) {
+          log.error(`agent ${agentId}: state database could not be opened: ${(err as Error).message}`);
+        }
+      }
+      if (interrupted + resumed > 0) log.info(`recovered agent state: ${interrupted} interrupted run(s) marked, ${resumed} queued turn(s) resumed`);
+      for (const lane of [...this.lanes.values()]) this.schedule(lane);
+    })();
+    return this.recovered;
+  }
+
+  /**
+   * Stops taking turns, lets active runs finish for up to `drainMs`, then interrupts the rest
+   * (their partial text is recorded). Queued turns stay queued for the next start.
+   */
+  async shutdown(drainMs: number): Promise<void> {
+    this.closed = true;
+    const deadline = Date.now() + drainMs;
+    while (this.running > 0 && Date.now() < deadline) await sleep(20);
+    const active = [...this.lanes.values()].flatMap((l) => (l.active ? [l.active] : []));
+    for (const run of active) run.controller.abort("interrupted" satisfies StopCause);
+    await Promise.race([Promise.all(active.map((r) => r.done)), sleep(2000)]);
+    for (const store of this.openStores.values()) store.close();
+    this.openStores.clear();
+    this.opening.clear();
+  }
+}
+
+function storeFailure(runId: string, lane: Lane, sessionId: string, startedAt: number, text: string, err: Error): RunOutcome {
+  return {
+    runId, sessionKey: lane.sessionKey, sessionId, agentId: lane.agentId, status: "error", text, toolCalls: [], stopReason: "error",
+    usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }, error: { message: err.message }, startedAt, endedAt: Date.now(),
+  };
+}

@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { agentStorePath } from "../agents/agent-config.js";
+import { resolveSessionKey } from "../agents/session-key.js";
+import { ErrorCodes, GatewayError } from "../protocol/errors.js";
+import type { GatewayContext } from "../server/context.js";
+import type { AgentStore, SessionRow } from "../store/types.js";
+import type { AgentRuntime } from "../agents/runtime.js";
+
+export function runtimeOf(gateway: GatewayContext): AgentRuntime {
+  return gateway.agents as AgentRuntime;
+}
+
+/** The agent and full session key a request names; unknown agents are refused. */
+export function sessionTarget(gateway: GatewayContext, rawKey: string | undefined, agentId?: string): { agentId: string; sessionKey: string } {
+  const target = resolveSessionKey(rawKey, agentId, gateway.agents.defaultAgentId());
+  if (!gateway.agents.hasAgent(target.agentId)) {
+    throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `unknown agent id "${target.agentId}"` });
+  }
+  return target;
+}
+
+/** The agent's store for reading: null when the agent never stored anything (nothing is created). */
+export async function readableStore(gateway: GatewayContext, agentId: string): Promise<AgentStore | null> {
+  const runtime = runtimeOf(gateway);
+  const open = runtime.openStore(agentId);
+  if (open) return open;
+  return existsSync(agentStorePath(gateway.stateDir, agentId)) ? runtime.store(agentId) : null;
+}
+
+export async function sessionRow(gateway: GatewayContext, agentId: string, sessionKey: string): Promise<{ store: AgentStore; row: SessionRow } | null> {
+  const store = await readableStore(gateway, agentId);
+  const row = store?.getSession(sessionKey);
+  return store && row ? { store, row } : null;
+}
+
+export function sessionNotFound(key: string): GatewayError {
+  return new GatewayError({ code: ErrorCodes.invalidRequest, message: `session not found: ${key}` });
+}
+
+/** Agents whose sessions a listing covers: one when asked, else every configured one and any on disk. */
+export function listedAgents(gateway: GatewayContext, agentId?: string): string[] {
+  if (agentId) return [sessionTarget(gateway, undefined, agentId).agentId];
+  const runtime = runtimeOf(gateway);
+  return [...new Set([...runtime.agentIds(), ...runtime.agentsOnDisk()])];
+}
