@@ -17,11 +17,15 @@ export function noModelGuidance(configPath: string): string {
   );
 }
 
-/** All providers a run may use now: configured, keyed from the environment, then detected locally. */
-export async function availableProviders(config: GatewayConfig, env: Env): Promise<Map<string, CatalogProvider>> {
+/**
+ * All providers a run may use now: configured, keyed from the environment, then detected locally.
+ * Local servers are only asked when `wanted` names a provider the config does not have.
+ */
+export async function availableProviders(config: GatewayConfig, env: Env, wanted?: string[]): Promise<Map<string, CatalogProvider>> {
   const { providers } = configuredProviders(config, env);
   const mode = (config.models as { mode?: unknown } | undefined)?.mode;
-  if (mode !== "replace") {
+  const complete = wanted !== undefined && wanted.length > 0 && wanted.every((id) => providers.has(id));
+  if (mode !== "replace" && !complete) {
     for (const detected of await detectLocalProviders(env)) if (!providers.has(detected.config.id)) providers.set(detected.config.id, detected);
   }
   return providers;
@@ -40,7 +44,8 @@ const rank = (p: CatalogProvider) => (p.source === "config" ? 0 : p.source === "
  * With no primary configured, the first usable provider's first model is taken.
  */
 export async function resolveModelChain(opts: { agent: AgentDefinition; config: GatewayConfig; env: Env; override?: string; configPath: string }): Promise<ModelResolution> {
-  const providers = await availableProviders(opts.config, opts.env);
+  const named = [opts.override ?? opts.agent.model.primary, ...opts.agent.model.fallbacks].filter((r): r is string => r !== undefined);
+  const providers = await availableProviders(opts.config, opts.env, named.map((r) => parseModelRef(r)?.provider ?? ""));
   const primary = opts.override ?? opts.agent.model.primary ?? firstAvailableRef(providers);
   if (!primary) return { ok: false, message: noModelGuidance(opts.configPath) };
   const refs = [primary, ...opts.agent.model.fallbacks.filter((f) => f !== primary)];

@@ -136,6 +136,35 @@ function buildProgram(): Command {
     .option("--utc", "show times in UTC")
     .action(async (opts) => (await import("./commands/logs.js")).logsCommand(opts));
 
+  program
+    .command("agent")
+    .description("send one message to an agent through the gateway and print the reply")
+    .requiredOption("-m, --message <text>", "the message")
+    .option("--agent <id>", "agent id (default: the default agent)")
+    .option("--session-key <key>", "session to use (default: the agent's main session)")
+    .option("--model <provider/model>", "model for this turn only")
+    .option("--timeout <seconds>", "give up on the run after this long", "600")
+    .option("--url <url>", "gateway WebSocket URL")
+    .option("--port <port>", "target a local gateway on this port")
+    .option("--token <token>", "gateway token")
+    .option("--password <password>", "gateway password")
+    .option("--json", "print the final result as JSON")
+    .action(async (opts) => (await import("./commands/agent.js")).agentCommand(opts));
+
+  const sessions = program
+    .command("sessions")
+    .description("list an agent's sessions from the state database (works with the gateway stopped)")
+    .option("--agent <id>", "agent id (default: the default agent)")
+    .option("--limit <n>", "most recent sessions to show", "100")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./commands/sessions.js")).sessionsListCommand(opts));
+  sessions
+    .command("export <key>")
+    .description("write one session's transcript in the legacy JSONL layout (stdout, or --out)")
+    .option("--agent <id>", "agent id when the key is not a full agent:<id>:… key")
+    .option("--out <file>", "write to this file (mode 0600) instead of stdout")
+    .action(async (key: string, opts) => (await import("./commands/sessions.js")).sessionsExportCommand(key, opts));
+
   const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
   addServiceCommands(daemon);
   addGatewayStatus(daemon);

@@ -42,7 +42,7 @@ export class GatewayUnreachableError extends Error {
 
 export class GatewayTimeoutError extends Error {}
 
-type Pending = { resolve(value: unknown): void; reject(err: Error): void; timer: NodeJS.Timeout };
+type Pending = { resolve(value: unknown): void; reject(err: Error): void; timer: NodeJS.Timeout; expectFinal: boolean };
 type EventFrame = { type: "event"; event: string; payload?: unknown; seq?: number };
 
 /** A WebSocket client of the gateway protocol, as the CLI and the tests use it. */
@@ -140,7 +140,11 @@ export class GatewayClient {
     return this.closeInfo;
   }
 
-  request<T = unknown>(method: string, params: unknown = {}, timeoutMs = this.defaultTimeoutMs): Promise<T> {
+  /**
+   * One RPC. With `expectFinal`, an interim `{status:"accepted"}` answer (two-stage methods such
+   * as `agent`) is skipped and the promise settles with the next answer to the same id.
+   */
+  request<T = unknown>(method: string, params: unknown = {}, timeoutMs = this.defaultTimeoutMs, opts: { expectFinal?: boolean } = {}): Promise<T> {
     if (this.closeInfo) return Promise.reject(new GatewayUnreachableError("gateway connection is closed", true));
     const id = `${++this.counter + 1}:${randomUUID()}`;
     return new Promise<T>((resolve, reject) => {
@@ -148,7 +152,7 @@ export class GatewayClient {
         this.pending.delete(id);
         reject(new GatewayTimeoutError(`${method} timed out after ${timeoutMs}ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, expectFinal: opts.expectFinal === true });
       this.ws.send(JSON.stringify({ type: "req", id, method, params }));
     });
   }
@@ -180,6 +184,7 @@ export class GatewayClient {
     if (frame.type === "res" && frame.id) {
       const pending = this.pending.get(frame.id);
       if (!pending) return;
+      if (pending.expectFinal && frame.ok && (frame.payload as { status?: unknown } | undefined)?.status === "accepted") return;
       this.pending.delete(frame.id);
       clearTimeout(pending.timer);
       if (frame.ok) pending.resolve(frame.payload);
