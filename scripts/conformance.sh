@@ -51,9 +51,23 @@ TOKEN=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toS
 PORT=$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})') \
   || die "could not find a free port"
 
-# Our gateway's config (token auth, file log in the temp dir).
+# A local stand-in of an OpenAI-compatible provider (the tests' own), so agent turns have a model.
+STANDIN_PID=
+node "$REPO/dist/test/stand-ins/provider-stand-in.js" --port 0 >"$TMP/standin.out" 2>&1 &
+STANDIN_PID=$!
+for ((i = 0; i < 100; i++)); do
+  STANDIN_PORT=$(node -e 'try{const l=require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0];process.stdout.write(String(JSON.parse(l).port||""))}catch{}' "$TMP/standin.out")
+  [ -n "$STANDIN_PORT" ] && break
+  sleep 0.1
+done
+[ -n "${STANDIN_PORT:-}" ] || die "the provider stand-in did not start: $(cat "$TMP/standin.out")"
+
+# Our gateway's config (token auth, file log in the temp dir, the stand-in as the default model).
 cat >"$TMP/gw/.openclaw/openclaw.json" <<EOF
-{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$GW_LOG"}}
+{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$GW_LOG"},
+ "agents":{"defaults":{"model":{"primary":"stub/echo-model"}}},
+ "models":{"providers":{"stub":{"baseUrl":"http://127.0.0.1:$STANDIN_PORT/v1","apiKey":"stub-local","api":"openai-completions",
+   "models":[{"id":"echo-model","contextWindow":32000}]}}}}
 EOF
 # The official CLI's config: no credentials (those come from OPENCLAW_GATEWAY_PORT/TOKEN). It must exist:
 # without a config file `openclaw status` skips the gateway scan entirely and always reports "unreachable",
@@ -95,6 +109,7 @@ cleanup() {
     wait "$FOLLOW_PID" 2>/dev/null
   fi
   stop_gateway 10
+  [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null
   if [ "$FAILED" -eq 0 ] && [ "${CONFORMANCE_KEEP:-0}" != 1 ] && [ "$PASSED" -gt 0 ]; then
     rm -rf "$TMP"
   else
@@ -421,6 +436,32 @@ kill "$FOLLOW_PID" 2>/dev/null
 wait "$FOLLOW_PID" 2>/dev/null
 FOLLOW_PID=
 echo "(killed by the script)" >"$OUT/logs_follow.rc"
+end
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. agent turns: the official CLI's `agent`, and chat.send from a WebSocket client
+# ---------------------------------------------------------------------------------------------------------
+begin 8a "openclaw agent --message … --json prints the provider's answer"
+peer agent_json agent --agent main --message "hello MARK:conf-agent" --json
+expect_rc agent_json 0
+expect_contains agent_json "echo: conf-agent"
+expect_json agent_json 'JSON.stringify(d).includes("echo: conf-agent")' 'the JSON result lacks the reply text'
+end
+
+begin 8b "openclaw agent --message … prints the reply text"
+peer agent_text agent --agent main --message "again MARK:conf-text"
+expect_rc agent_text 0
+expect_contains agent_text "echo: conf-text"
+end
+
+begin 8c "chat.send from a WebSocket client streams chat deltas and a final"
+printf '%s\n' "node scripts/conformance/chat-send.mjs" >"$OUT/chat_send.cmd"
+timeout -k 5 "$CMD_TIMEOUT" node "$HELPERS/chat-send.mjs" "ws://127.0.0.1:$PORT" "$TOKEN" "hi from webchat MARK:conf-chat" \
+  >"$OUT/chat_send.out" 2>"$OUT/chat_send.err" </dev/null
+echo $? >"$OUT/chat_send.rc"
+expect_rc chat_send 0
+expect_json chat_send 'd.ack.status === "started" && d.deltas >= 1 && d.final && d.final.message.content[0].text === "echo: conf-chat"' 'no started ack, delta and final with the echo'
+expect_json chat_send 'd.history.some(m => m.role === "user" && m.content === "hi from webchat MARK:conf-chat")' 'chat.history lacks the user message'
 end
 
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that

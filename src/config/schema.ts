@@ -48,7 +48,28 @@ const Gateway = Type.Object(
     tailscale: Type.Optional(OpenSection),
     tls: Type.Optional(OpenSection),
     controlUi: Type.Optional(OpenSection),
-    http: Type.Optional(OpenSection),
+    http: Type.Optional(
+      Type.Object({
+        endpoints: Type.Optional(
+          Type.Object({
+            chatCompletions: Type.Optional(
+              Type.Object({
+                enabled: Type.Optional(Type.Boolean()),
+                images: Type.Optional(Type.Object({ allowUrl: Type.Optional(Type.Boolean()), maxBytes: Type.Optional(PositiveInt) })),
+              }),
+            ),
+            responses: Type.Optional(
+              Type.Object({
+                enabled: Type.Optional(Type.Boolean()),
+                maxUrlParts: Type.Optional(Type.Integer({ minimum: 0 })),
+                images: Type.Optional(Type.Object({ allowUrl: Type.Optional(Type.Boolean()), maxBytes: Type.Optional(PositiveInt) })),
+              }),
+            ),
+          }),
+        ),
+        securityHeaders: Type.Optional(Type.Object({ strictTransportSecurity: Type.Optional(Type.Union([Type.String(), Type.Literal(false)])) })),
+      }),
+    ),
     nodes: Type.Optional(OpenSection),
     tools: Type.Optional(OpenSection),
     push: Type.Optional(OpenSection),

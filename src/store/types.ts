@@ -90,6 +90,7 @@ export type HistoryPage = {
   total: number;
 };
 
+/** `score` is the negated bm25 rank: higher is a better match; hits come best first. */
 export type SearchHit = { sessionKey: string; sessionId: string; entryId: string; role: "user" | "assistant"; timestamp: number; snippet: string; score: number };
 
 export interface AgentStore {
@@ -98,6 +99,10 @@ export interface AgentStore {
   getSession(key: string): SessionRow | null;
   /** Returns the session, creating it (new sessionId) when it does not exist. */
   ensureSession(key: string, init?: { channel?: string | null }): SessionRow;
+  /**
+   * Most recently updated first. `search` matches key or label (case-insensitive substring),
+   * `label` exactly; `activeSinceMs` is a timestamp: only sessions updated at or after it.
+   */
   listSessions(opts: { limit: number; offset: number; search?: string; label?: string; activeSinceMs?: number }): { rows: SessionRow[]; total: number };
   countSessions(): number;
   patchSession(key: string, patch: SessionPatch): SessionRow | null;

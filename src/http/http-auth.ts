@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KNOWN_OPERATOR_SCOPES, Scope, scopeSatisfied } from "../protocol/scopes.js";
+import { checkSharedSecret } from "../server/auth.js";
+import type { GatewayContext } from "../server/context.js";
+import { sendApiError, sendMissingScope } from "./openai/errors.js";
+
+/** The scopes an operator gets when nothing narrows them (the CLI defaults). */
+export const DEFAULT_OPERATOR_SCOPES: readonly string[] = [
+  Scope.admin,
+  Scope.read,
+  Scope.write,
+  Scope.approvals,
+  Scope.questions,
+  Scope.pairing,
+  Scope.talkSecrets,
+];
+
+/** Same limiter class as the WebSocket handshake: a wrong secret on either surface counts once. */
+const CREDENTIAL_CLASS = "shared-secret";
+
+/** Who an authenticated HTTP request speaks for. */
+export type HttpCaller = {
+  /** Stable identity for per-caller state: `bearer:<sha256>` or `gateway-auth:<mode>`. */
+  subject: string;
+  scopes: ReadonlySet<string>;
+  /** Owner turns may pick models and act with full authority. */
+  isOwner: boolean;
+};
+
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? match[1].trim() : undefined;
+}
+
+/** `x-openclaw-scopes: a,b` (present but empty means no scopes); absent means the defaults. */
+function declaredScopes(req: IncomingMessage): Set<string> {
+  const header = req.headers["x-openclaw-scopes"];
+  if (header === undefined) return new Set(DEFAULT_OPERATOR_SCOPES);
+  const raw = Array.isArray(header) ? header.join(",") : header;
+  return new Set(raw.split(",").map((s) => s.trim()).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
+}
+
+function callerWith(subject: string, scopes: Set<string>): HttpCaller {
+  return { subject, scopes, isOwner: scopes.has(Scope.admin) };
+}
+
+/**
+ * Checks the gateway's shared secret on an HTTP request (Bearer only; loopback is no exemption).
+ * Answers 401/429 itself and returns null when the request may not go on.
+ */
+export async function authenticateHttp(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext): Promise<HttpCaller | null> {
+  const auth = gateway.auth();
+  if (auth.mode === "none") return callerWith("gateway-auth:none", declaredScopes(req));
+  const ip = req.socket.remoteAddress ?? "unknown";
+  const lockedMs = gateway.rateLimiter.lockedFor(ip, CREDENTIAL_CLASS);
+  if (lockedMs > 0) {
+    sendApiError(res, 429, "Too many failed authentication attempts. Please try again later.", "rate_limited", {
+      "Retry-After": String(Math.ceil(lockedMs / 1000)),
+    });
+    return null;
+  }
+  const bearer = bearerToken(req);
+  const result = checkSharedSecret(auth, bearer === undefined ? undefined : { token: bearer, password: bearer });
+  if (!result.ok) {
+    if (result.reason === "token_mismatch" || result.reason === "password_mismatch") {
+      const delayMs = gateway.rateLimiter.recordFailure(ip, CREDENTIAL_CLASS);
+      if (delayMs > 0) await sleep(delayMs);
+    }
+    sendApiError(res, 401, "Unauthorized", "unauthorized");
+    return null;
+  }
+  gateway.rateLimiter.recordSuccess(ip, CREDENTIAL_CLASS);
+  const subject = `bearer:${createHash("sha256").update(bearer ?? "").digest("hex")}`;
+  // A shared secret is full operator access; declared scopes only apply to identity-bearing modes.
+  return callerWith(subject, new Set(DEFAULT_OPERATOR_SCOPES));
+}
+
+/** What `chat.send` needs, so every route that starts agent turns or embeds asks for it. */
+export const CHAT_SEND_SCOPES: readonly string[] = [Scope.write, Scope.sessionsWrite];
+
+/** Answers 403 (naming the first scope) and returns false when the caller has none of `scopes`. */
+export function requireScope(res: ServerResponse, caller: HttpCaller, scopes: string | readonly string[]): boolean {
+  const wanted = typeof scopes === "string" ? [scopes] : scopes;
+  if (wanted.some((scope) => scopeSatisfied(scope, caller.scopes))) return true;
+  sendMissingScope(res, wanted[0]);
+  return false;
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createLogger } from "../infra/logger.js";
+import type { GatewayContext } from "../server/context.js";
+import { CHAT_COMPLETIONS_PATH, handleChatCompletions } from "./openai/chat-completions.js";
+import { EMBEDDINGS_PATH, handleEmbeddings } from "./openai/embeddings.js";
+import { sendApiJson, sendPlainText } from "./openai/errors.js";
+import { handleModels, MODELS_PATH } from "./openai/models.js";
+import { handleResponses, RESPONSES_PATH } from "./openai/responses.js";
+import { handleProbe } from "./probes.js";
+
+const log = createLogger("http");
+
+type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, pathname: string) => Promise<void>;
+
+/** Which OpenAI-compatible endpoints the live config turns on (both default off). */
+export type EnabledEndpoints = { chatCompletions: boolean; responses: boolean };
+
+export function enabledEndpoints(gateway: GatewayContext): EnabledEndpoints {
+  const endpoints = gateway.config().config.gateway?.http?.endpoints;
+  return { chatCompletions: endpoints?.chatCompletions?.enabled === true, responses: endpoints?.responses?.enabled === true };
+}
+
+/** The §0.1 dispatch order for the routes this gateway serves; null falls through to 404. */
+export function routeFor(pathname: string, enabled: EnabledEndpoints): RouteHandler | null {
+  const anyCompat = enabled.chatCompletions || enabled.responses;
+  if (anyCompat && (pathname === MODELS_PATH || pathname.startsWith(`${MODELS_PATH}/`))) return handleModels;
+  if (anyCompat && pathname === EMBEDDINGS_PATH) return handleEmbeddings;
+  if (enabled.responses && pathname === RESPONSES_PATH) return handleResponses;
+  if (enabled.chatCompletions && pathname === CHAT_COMPLETIONS_PATH) return handleChatCompletions;
+  return null;
+}
+
+function failed(res: ServerResponse, err: unknown): void {
+  log.error(`http request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  if (!res.headersSent) sendPlainText(res, 500, "Internal Server Error");
+  else res.destroy();
+}
+
+function applyDefaultHeaders(res: ServerResponse, gateway: GatewayContext): void {
+  // The official gateway's answers carry no Date header; matching it keeps responses byte-comparable.
+  res.sendDate = false;
+  const hsts = gateway.config().config.gateway?.http?.securityHeaders?.strictTransportSecurity;
+  if (typeof hsts === "string" && hsts.trim() !== "") res.setHeader("Strict-Transport-Security", hsts);
+}
+
+/** Every non-upgrade HTTP request: probes, then the enabled API routes, else 404. Never throws. */
+export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext): void {
+  try {
+    applyDefaultHeaders(res, gateway);
+    const pathname = (req.url ?? "/").split("?")[0];
+    if (handleProbe(req, res, pathname, gateway)) return;
+    const route = routeFor(pathname, enabledEndpoints(gateway));
+    if (!route) {
+      if (gateway.phase() === "starting") return sendPlainText(res, 503, "Plugin runtime is starting", { "Retry-After": "1" });
+      return sendPlainText(res, 404, "Not Found");
+    }
+    if (gateway.phase() === "draining") {
+      const error = { message: "Gateway is temporarily unavailable while suspending or restarting", type: "service_unavailable", code: "gateway_unavailable" };
+      return sendApiJson(res, 503, { error }, { "Retry-After": "1" });
+    }
+    gateway.activeRequests++;
+    route(req, res, gateway, pathname)
+      .catch((err: unknown) => failed(res, err))
+      .finally(() => gateway.activeRequests--);
+  } catch (err) {
+    failed(res, err);
+  }
+}
