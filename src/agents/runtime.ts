@@ -6,7 +6,7 @@ import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { Env } from "../config/paths.js";
 import { createLogger } from "../infra/logger.js";
 import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
-import type { AgentStore, NewEntry, TranscriptEntry } from "../store/types.js";
+import type { AgentStore, NewEntry, RunRow, TranscriptEntry } from "../store/types.js";
 import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
 import { embedWith } from "./embeddings.js";
 import { runTurn, type StopCause } from "./run-turn.js";
@@ -154,7 +154,8 @@ export class AgentRuntime implements AgentService {
     const existing = store.getRun(request.runId);
     if (existing) {
       const inFlight = existing.status === "queued" || existing.status === "running";
-      return { kind: "duplicate", runId: existing.runId, sessionKey: existing.sessionKey, inFlight, outcome: inFlight ? null : (existing.result as RunOutcome | null) };
+      const outcome = inFlight ? null : ((existing.result as unknown as RunOutcome | null) ?? outcomeOfRow(existing, agentId));
+      return { kind: "duplicate", runId: existing.runId, sessionKey: existing.sessionKey, inFlight, outcome };
     }
     const lane = this.lane(agentId, request.sessionKey);
     const cap = this.agentsConfig().queueCap;
@@ -319,7 +320,7 @@ export class AgentRuntime implements AgentService {
       const agents = agentId ? [agentId] : [...new Set([...this.agentIds(), ...this.agentsOnDisk()])];
       for (const id of agents) {
         const run = (await this.store(id)).getRun(runId);
-        if (run && run.result && run.status !== "queued" && run.status !== "running") return run.result as unknown as RunOutcome;
+        if (run && run.status !== "queued" && run.status !== "running") return (run.result as unknown as RunOutcome | null) ?? outcomeOfRow(run, id);
       }
       if (!this.isLive(runId)) return null;
     }
@@ -421,6 +422,18 @@ export class AgentRuntime implements AgentService {
     this.openStores.clear();
     this.opening.clear();
   }
+}
+
+/** A run that ended without a recorded outcome (a dead process's run, marked interrupted at start-up). */
+function outcomeOfRow(run: RunRow, agentId: string): RunOutcome {
+  const status = run.status === "queued" || run.status === "running" ? "interrupted" : run.status;
+  return {
+    runId: run.runId, sessionKey: run.sessionKey, sessionId: run.sessionId ?? "", agentId, status, text: run.partialText, toolCalls: [],
+    stopReason: status === "ok" ? "stop" : status === "error" ? "error" : status === "timeout" ? "timeout" : "aborted",
+    usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    ...(run.error ? { error: { message: run.error } } : {}),
+    startedAt: run.startedAt ?? run.createdAt, endedAt: run.endedAt ?? run.startedAt ?? run.createdAt,
+  };
 }
 
 function storeFailure(runId: string, lane: Lane, sessionId: string, startedAt: number, text: string, err: Error): RunOutcome {

@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolveConfigPath, resolveStateDir } from "../../config/paths.js";
 import { readConfigSnapshot } from "../../config/snapshot.js";
 import { agentStorePath, resolveAgentsConfig } from "../../agents/agent-config.js";
 import { resolveSessionKey } from "../../agents/session-key.js";
 import type { AgentStore } from "../../store/types.js";
+import { writeFileAtomicSync } from "../../infra/files.js";
 import { CliError, printJson } from "../exit.js";
 import { formatDuration } from "../format-duration.js";
 
@@ -60,7 +61,7 @@ export async function sessionsExportCommand(key: string, flags: { agent?: string
   if (!exported) throw new CliError(`No session ${target.sessionKey} in ${agentStorePath(resolveStateDir(), target.agentId)}`);
   const text = exported.join("\n") + "\n";
   if (flags.out) {
-    writeFileSync(flags.out, text, { mode: 0o600 });
+    writeFileAtomicSync(flags.out, text);
     process.stderr.write(`Wrote ${exported.length} lines to ${flags.out}\n`);
   } else process.stdout.write(text);
 }
