@@ -9,6 +9,7 @@ import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import type { AgentStore, NewEntry, RunRow, TranscriptEntry } from "../store/types.js";
 import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
 import { embedWith } from "./embeddings.js";
+import { resolveModelChain } from "./model-resolution.js";
 import { runTurn, type StopCause } from "./run-turn.js";
 import type { AgentService, RunEvent, RunOutcome, SubmitResult, TurnRequest } from "./types.js";
 
@@ -405,6 +406,21 @@ export class AgentRuntime implements AgentService {
       for (const lane of [...this.lanes.values()]) this.schedule(lane);
     })();
     return this.recovered;
+  }
+
+  /** Says at start-up which model the default agent will use, or what to configure when none. */
+  async announceModel(): Promise<void> {
+    const agent = this.agent(this.defaultAgentId());
+    if (!agent) return;
+    const snapshot = this.opts.config();
+    const resolution = await resolveModelChain({ agent, config: snapshot.config, env: this.env, configPath: snapshot.path });
+    if (!resolution.ok) {
+      log.warn(resolution.message);
+      return;
+    }
+    const [first, ...rest] = resolution.chain;
+    const source = first.provider.source === "env" ? "API key from the environment" : first.provider.source === "local" ? "found running on this machine" : "configured";
+    log.info(`agent ${agent.id}: model ${first.ref} (${source})${rest.length > 0 ? `, fallbacks ${rest.map((c) => c.ref).join(", ")}` : ""}`);
   }
 
   /**

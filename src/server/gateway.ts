@@ -197,7 +197,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   health.refresh();
   phase = "running";
   agents.recover().then(
-    () => refreshHealth(context),
+    () => {
+      refreshHealth(context);
+      agents.announceModel().catch(() => {});
+    },
     (err: Error) => log.error(`agent state recovery failed: ${err.message}`),
   );
 
