@@ -9,6 +9,7 @@ import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import type { AgentStore, NewEntry, RunRow, TranscriptEntry } from "../store/types.js";
 import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
 import { embedWith } from "./embeddings.js";
+import { resolveSessionKey } from "./session-key.js";
 import { resolveModelChain } from "./model-resolution.js";
 import { runTurn, type StopCause } from "./run-turn.js";
 import type { AgentService, RunEvent, RunOutcome, SubmitResult, TurnRequest } from "./types.js";
@@ -148,8 +149,9 @@ export class AgentRuntime implements AgentService {
 
   async submit(request: TurnRequest): Promise<SubmitResult> {
     if (this.closed) throw unavailable("the gateway is shutting down; retry in a moment", { retryable: true, retryAfterMs: 1000 });
-    const agentId = request.agentId.toLowerCase();
+    const { agentId, sessionKey } = resolveSessionKey(request.sessionKey, request.agentId, this.defaultAgentId());
     if (!this.hasAgent(agentId)) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `unknown agent id "${request.agentId}"` });
+    request = { ...request, agentId, sessionKey };
     await this.recover();
     const store = await this.store(agentId);
     const existing = store.getRun(request.runId);
@@ -173,11 +175,12 @@ export class AgentRuntime implements AgentService {
     } else {
       lane.queued.push(request.runId);
     }
-    this.schedule(lane);
-    const started = lane.active?.runId === request.runId;
-    if (!started) this.emit({ type: "queued", runId: request.runId, sessionKey: request.sessionKey, position: lane.queued.indexOf(request.runId) + 1 }, agentId, request.sessionKey);
-    const sessionId = started ? store.getSession(request.sessionKey)?.sessionId ?? null : null;
-    return { kind: started ? "started" : "queued", runId: request.runId, sessionKey: request.sessionKey, sessionId, acceptedAt, interruptedRunIds };
+    const startsNow = !lane.active && lane.queued[0] === request.runId && this.running < this.agentsConfig().maxConcurrent;
+    if (!startsNow) this.emit({ type: "queued", runId: request.runId, sessionKey: request.sessionKey, position: lane.queued.indexOf(request.runId) + 1 }, agentId, request.sessionKey);
+    // The caller answers (ack, `accepted`) and subscribes first; the run starts right after.
+    setImmediate(() => this.schedule(lane));
+    const sessionId = store.getSession(request.sessionKey)?.sessionId ?? null;
+    return { kind: startsNow ? "started" : "queued", runId: request.runId, sessionKey: request.sessionKey, sessionId, acceptedAt, interruptedRunIds };
   }
 
   private schedule(lane: Lane): void {

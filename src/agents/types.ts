@@ -79,7 +79,8 @@ export interface AgentService {
   agentIds(): string[];
   hasAgent(agentId: string): boolean;
   /**
-   * Accepts a turn: commits it (queued or started) before returning, so it survives a crash.
+   * Accepts a turn: commits it as a queued run before returning, so it survives a crash, and
+   * starts it right after the caller's current task (its ack goes out before any run event).
    * Throws GatewayError for unknown agents or a full queue.
    */
   submit(request: TurnRequest): Promise<SubmitResult>;

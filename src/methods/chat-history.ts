@@ -101,7 +101,7 @@ async function history(gateway: GatewayContext, params: HistoryRequest) {
     return { kind: "delta", sessionKey, sessionId: row.sessionId, messages: messagesOf(entries, params.maxChars), hasMore: upTo < end, ...extras, deltaCursor: encodeCursor(row.sessionId, upTo) };
   }
   const offset = params.offset ?? 0;
-  const page = store.history(row.sessionId, { beforeSeq: end + 1 - offset, limit, maxBytes: params.maxBytes ?? DEFAULT_MAX_BYTES });
+  const page = store.history(row.sessionId, { limit, skip: offset, messagesOnly: true, maxBytes: params.maxBytes ?? DEFAULT_MAX_BYTES });
   return {
     sessionKey,
     sessionId: row.sessionId,

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { agentStorePath } from "../agents/agent-config.js";
 import { compactSession } from "../agents/compaction.js";
 import { parseModelRef } from "../agents/model-catalog.js";
+import { availableProviders } from "../agents/model-resolution.js";
 import { sessionView } from "../agents/views.js";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
@@ -145,7 +146,7 @@ export const sessionsPreviewMethod = defineMethod({
         previews.push({ key: sessionKey, status: "missing", items: [] });
         continue;
       }
-      const entries = found.store.history(found.row.sessionId, { limit: limit * 2 }).entries.filter((e) => e.type === "message").slice(-limit);
+      const { entries } = found.store.history(found.row.sessionId, { limit, messagesOnly: true });
       const items = entries.map((e) => ({ role: e.role, text: e.text.length > maxChars ? `${e.text.slice(0, maxChars - 1)}…` : e.text, timestamp: e.timestamp }));
       previews.push({ key: sessionKey, status: items.length > 0 ? "ok" : "empty", items });
     }
@@ -189,8 +190,13 @@ export const sessionsPatchMethod = defineMethod({
     }
     const runtime = runtimeOf(gateway);
     const { agentId, sessionKey } = sessionTarget(gateway, params.key, params.agentId);
-    if (params.model && !parseModelRef(params.model)) {
-      throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `invalid model "${params.model}": use provider/model` });
+    if (params.model) {
+      const ref = parseModelRef(params.model);
+      if (!ref) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `invalid model "${params.model}": use provider/model` });
+      const providers = await availableProviders(gateway.config().config, process.env, [ref.provider]);
+      if (!providers.has(ref.provider)) {
+        throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `model not allowed: provider "${ref.provider}" is not configured (models.providers.${ref.provider}) and has no API key in the environment` });
+      }
     }
     const store = await runtime.store(agentId);
     const existing = store.ensureSession(sessionKey);

@@ -209,13 +209,14 @@ class SqliteAgentStore implements AgentStore {
     return appended;
   }
 
-  history(sessionId: string, opts: { beforeSeq?: number; limit: number; maxBytes?: number }): HistoryPage {
+  history(sessionId: string, opts: { beforeSeq?: number; limit: number; maxBytes?: number; messagesOnly?: boolean; skip?: number }): HistoryPage {
     const { lo, hi } = this.q.seqBounds.get({ sessionId })!;
     if (lo === null || hi === null) return { entries: [], hasMore: false, total: 0 };
     const before = opts.beforeSeq ?? hi + 1;
     const entries: TranscriptEntry[] = [];
     let bytes = 2;
-    for (const record of this.q.entriesBefore.iterate(sessionId, before, clampCount(opts.limit))) {
+    const query = opts.messagesOnly ? this.q.messagesBefore : this.q.entriesBefore;
+    for (const record of query.iterate(sessionId, before, clampCount(opts.limit), Math.max(0, opts.skip ?? 0))) {
       const entry = entryFromRecord(record);
       if (opts.maxBytes !== undefined) {
         bytes += Buffer.byteLength(JSON.stringify(entry)) + (entries.length > 0 ? 1 : 0);
@@ -225,7 +226,8 @@ class SqliteAgentStore implements AgentStore {
     }
     entries.reverse();
     const firstSeq = entries.length > 0 ? entries[0].seq : before;
-    return { entries, hasMore: firstSeq > lo, total: hi - lo + 1 };
+    const hasMore = opts.messagesOnly ? entries.length > 0 && this.q.messageBefore.get(sessionId, firstSeq) !== undefined : firstSeq > lo;
+    return { entries, hasMore, total: hi - lo + 1 };
   }
 
   entriesAfter(sessionId: string, afterSeq: number, limit: number): TranscriptEntry[] {

@@ -57,7 +57,9 @@ export function prepareStatements(db: Database) {
     seqBounds: p<{ lo: number | null; hi: number | null }>(
       `SELECT (SELECT min(seq) FROM entries WHERE session_id = @sessionId) AS lo, (SELECT max(seq) FROM entries WHERE session_id = @sessionId) AS hi`,
     ),
-    entriesBefore: p<EntryRecord>(`SELECT * FROM entries WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    entriesBefore: p<EntryRecord>(`SELECT * FROM entries WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ? OFFSET ?`),
+    messagesBefore: p<EntryRecord>(`SELECT * FROM entries WHERE session_id = ? AND seq < ? AND type = 'message' ORDER BY seq DESC LIMIT ? OFFSET ?`),
+    messageBefore: p<{ seq: number }>(`SELECT seq FROM entries WHERE session_id = ? AND seq < ? AND type = 'message' ORDER BY seq DESC LIMIT 1`),
     entriesAfter: p<EntryRecord>(`SELECT * FROM entries WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`),
     lastCompaction: p<EntryRecord>(`SELECT * FROM entries WHERE session_id = ? AND type = 'compaction' ORDER BY seq DESC LIMIT 1`),
     entry: p<EntryRecord>(`SELECT * FROM entries WHERE id = ? AND session_id = ?`),

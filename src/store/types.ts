@@ -115,9 +115,10 @@ export interface AgentStore {
   appendEntry(sessionKey: string, entry: NewEntry): TranscriptEntry;
   /**
    * Entries of a session id in seq order: the last `limit` before `beforeSeq` (exclusive; default
-   * the end), cut further so the JSON of the page stays within `maxBytes` (at least one entry).
+   * the end), after skipping the newest `skip` of them, cut further so the JSON of the page stays
+   * within `maxBytes` (at least one entry). `messagesOnly` leaves markers (compaction, abort) out.
    */
-  history(sessionId: string, opts: { beforeSeq?: number; limit: number; maxBytes?: number }): HistoryPage;
+  history(sessionId: string, opts: { beforeSeq?: number; limit: number; maxBytes?: number; messagesOnly?: boolean; skip?: number }): HistoryPage;
   /** Entries after a seq (for delta cursors and the prompt), in order, at most `limit`. */
   entriesAfter(sessionId: string, afterSeq: number, limit: number): TranscriptEntry[];
   /** Newest compaction entry of a session id, if any. */

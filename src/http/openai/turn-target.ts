@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { AgentService, StreamParams, TurnRequest } from "../../agents/types.js";
+import { resolveSessionKey } from "../../agents/session-key.js";
 import { Scope } from "../../protocol/scopes.js";
 import type { HttpCaller } from "../http-auth.js";
 import type { ClientToolSelection } from "./client-tools.js";
@@ -48,8 +49,14 @@ export function resolveTurnTarget(req: IncomingMessage, agents: AgentService, ca
   if (modelOverride !== undefined && !caller.isOwner) {
     return { ok: false, status: 403, body: { ok: false, error: { type: "forbidden", message: `missing scope: ${Scope.admin}` } } };
   }
-  const sessionKey =
-    explicit.key ?? request.continuedSession?.(agent.agentId, explicit.key) ?? derivedSessionKey(agent.agentId, request.prefix, request.user);
+  let sessionKey = request.continuedSession?.(agent.agentId, explicit.key) ?? derivedSessionKey(agent.agentId, request.prefix, request.user);
+  if (explicit.key !== undefined) {
+    try {
+      sessionKey = resolveSessionKey(explicit.key, agent.agentId, agents.defaultAgentId()).sessionKey;
+    } catch (err) {
+      return invalidRequest(`\`x-openclaw-session-key\`: ${(err as Error).message}`);
+    }
+  }
   return {
     ok: true,
     target: {
