@@ -10,6 +10,8 @@
  *  2. idle RSS: VmRSS after start, one connect + health call, and ~2 s idle
  *  3. health RPC throughput: 10 connections x 8 in flight, 1 s warm-up + 5 s window, vs baseline
  *  4. handshakes/s: 4 parallel connect loops, 0.5 s warm-up + 3 s window, vs baseline
+ *  5. agents (bench/agents.ts): the gateway with the provider stand-in configured, vs the stand-in
+ *     called directly: completions latency, chat turns/s, chat.history on 10k messages, idle RSS
  *
  * Throughput and handshakes run in two rounds with alternating server order (G,B then B,G); each
  * server's figure is its best round (noise on a shared box only ever slows things down).
@@ -37,6 +39,7 @@ import {
   type Managed,
 } from "./common.js";
 import type { LoadConfig, LoadResult } from "./load.js";
+import { agentGoals, agentJson, agentRows, runAgentSection, AGENT_PLAN } from "./agents.js";
 
 const GOALS = { coldStartMs: 300, idleRssMB: 70, rpcRatio: 0.7 } as const;
 const COLD_RUNS = 5;
@@ -44,7 +47,7 @@ const ROUNDS = 2;
 const IDLE_MS = 2000;
 const RPC = { connections: 10, inflight: 8, warmupMs: 1000, durationMs: 5000 };
 const HANDSHAKE = { loops: 4, warmupMs: 500, durationMs: 3000 };
-const GLOBAL_TIMEOUT_MS = 170_000;
+const GLOBAL_TIMEOUT_MS = 240_000;
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const repoRoot = resolve(here, "..", "..");
@@ -242,6 +245,12 @@ async function main(): Promise<void> {
       }
     }
 
+    process.stdout.write(
+      `agents: provider stand-in + gateway (completions ${AGENT_PLAN.completions.requests} sequential each way, ` +
+        `turns ${AGENT_PLAN.turns.warmupMs}+${AGENT_PLAN.turns.durationMs} ms, chat.history on ${AGENT_PLAN.history.turns * 2} messages)…\n`,
+    );
+    const agents = await runAgentSection({ root: ws.root, repoRoot, cliPath, benchDir: here, clockTicks: CLK_TCK }, (line) => process.stdout.write(line + "\n"));
+
     // ---- aggregate ----
     const coldMedian = median(coldG.spawnToHealthyMs);
     const coldBaseMedian = median(coldB.spawnToHealthyMs);
@@ -269,12 +278,13 @@ async function main(): Promise<void> {
     });
     const cpuCostRatio = gRpc.serverCpuUsPerOp !== null && bRpc.serverCpuUsPerOp !== null ? gRpc.serverCpuUsPerOp / bRpc.serverCpuUsPerOp : null;
     const hsCpuCostRatio = gHs.serverCpuUsPerOp !== null && bHs.serverCpuUsPerOp !== null ? gHs.serverCpuUsPerOp / bHs.serverCpuUsPerOp : null;
-    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0);
+    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0) || (agents.ok && agents.errors > 0);
 
     const goals = [
       { name: "cold start median (spawn -> /healthz 200)", metric: "coldStartMs", value: r1(coldMedian), goal: `< ${GOALS.coldStartMs} ms`, pass: coldMedian < GOALS.coldStartMs },
       { name: "idle RSS (max over rounds)", metric: "idleRssMB", value: mb(idleRssKiB), goal: `< ${GOALS.idleRssMB} MB`, pass: idleRssKiB !== null && idleRssKiB / 1024 < GOALS.idleRssMB },
       { name: "health RPC throughput gateway/baseline", metric: "rpcRatio", value: r3(rpcRatio), goal: `>= ${GOALS.rpcRatio}`, pass: rpcRatio >= GOALS.rpcRatio },
+      ...agentGoals(agents),
     ];
 
     const rows: string[][] = [
@@ -295,14 +305,19 @@ async function main(): Promise<void> {
       ["  per-round ratios", "", "", hsRatioPerRound.map((x) => fmt(x)).join(" / "), "", ""],
       ["  latency p50 / p99, ms", `${gHs.latencyMs.p50} / ${gHs.latencyMs.p99}`, `${bHs.latencyMs.p50} / ${bHs.latencyMs.p99}`, "", "", ""],
       ["  server CPU per handshake, us", fmt(gHs.serverCpuUsPerOp), fmt(bHs.serverCpuUsPerOp), fmt(r2(hsCpuCostRatio)), "", ""],
+      ...agentRows(agents, idleRssKiB),
     ];
     const totalSeconds = (performance.now() - t0) / 1000;
     process.stdout.write("\n" + table(rows) + "\n\n");
     process.stdout.write(
       `rpc: ${RPC.connections} connections x ${RPC.inflight} in flight, ${RPC.warmupMs} ms warm-up + ${RPC.durationMs} ms window; ` +
         `handshakes: ${HANDSHAKE.loops} loops, ${HANDSHAKE.warmupMs} ms warm-up + ${HANDSHAKE.durationMs} ms window; ` +
-        `${ROUNDS} rounds (orders G,B / B,G), best round per server. Baseline = bare ws server replying with the captured frames.\n`,
+        `${ROUNDS} rounds (orders G,B / B,G), best round per server. Baseline = bare ws server replying with the captured frames.\n` +
+        `agent rows: one gateway with the provider stand-in (zero latency) configured; baseline = the stand-in called directly by the same load generator ` +
+        `(completions interleave direct/gateway and plain/stream, one request at a time; turns: ${AGENT_PLAN.turns.connections} connections x ${AGENT_PLAN.turns.sessions / AGENT_PLAN.turns.connections} sessions, one turn in flight each, ` +
+        `vs the stand-in at ${AGENT_PLAN.capacity.concurrency} concurrent streaming requests).\n`,
     );
+    if (!agents.ok) process.stdout.write(`WARNING: agent section failed: ${agents.error}\n`);
     if (anyErrors) process.stdout.write("WARNING: some requests/handshakes failed; see BENCH_JSON errors fields.\n");
     const allPass = goals.every((g) => g.pass) && !anyErrors;
     process.stdout.write(`goals: ${goals.filter((g) => g.pass).length}/${goals.length} pass${anyErrors ? " (errors seen)" : ""}; total ${totalSeconds.toFixed(1)} s\n`);
@@ -346,6 +361,7 @@ async function main(): Promise<void> {
         perRound: sessions.map((s) => ({ kind: s.kind, round: s.round, opsPerSec: s.handshake.opsPerSec, errors: s.handshake.errors })),
         serverCpuCostRatio: r3(hsCpuCostRatio),
       },
+      agents: agentJson(agents),
       goals,
       errors: anyErrors,
       allPass,
