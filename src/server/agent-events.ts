@@ -77,6 +77,7 @@ export class AgentEventBroadcaster implements RuntimeObserver {
   }
 
   onEntries(agentId: string, sessionKey: string, entries: TranscriptEntry[]): void {
+    if (!this.events.wanted("session.message", { audience: "session-messages", sessionKey })) return;
     for (const entry of entries) {
       if (entry.type !== "message") continue;
       this.events.broadcast(
@@ -92,7 +93,7 @@ export class AgentEventBroadcaster implements RuntimeObserver {
   }
 
   private sessionChanged(agentId: string, sessionKey: string, reason: string): void {
-    if (this.events.size === 0) return;
+    if (!this.events.wanted("sessions.changed", { audience: "sessions-changed" })) return;
     const row = this.runtime.openStore(agentId)?.getSession(sessionKey);
     const session = row ? sessionView(row, agentId, this.runtime.activeRunIds(agentId, sessionKey)) : null;
     this.events.broadcast("sessions.changed", { sessionKey, agentId, reason, ts: Date.now(), ...(session ? { session } : { deleted: true }) }, { audience: "sessions-changed" });
@@ -100,11 +101,13 @@ export class AgentEventBroadcaster implements RuntimeObserver {
 
   private agent(runId: string, stream: RunStream, name: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}, audience: "session" | "tool-events" = "session"): void {
     stream.seq++;
+    if (!this.events.wanted("agent", { audience, sessionKey: stream.sessionKey })) return;
     const payload = { runId, stream: name, data, sessionKey: stream.sessionKey, agentId: stream.agentId, ...extra, seq: stream.seq, ts: Date.now() };
     this.events.broadcast("agent", payload, { audience, sessionKey: stream.sessionKey });
   }
 
   private chat(runId: string, stream: RunStream, fields: Record<string, unknown>): void {
+    if (!this.events.wanted("chat", { audience: "session", sessionKey: stream.sessionKey })) return;
     this.events.broadcast("chat", { runId, sessionKey: stream.sessionKey, agentId: stream.agentId, seq: stream.seq, ...fields }, { audience: "session", sessionKey: stream.sessionKey });
   }
 

@@ -47,6 +47,8 @@ export class GatewayConnection implements EventSubscriber {
   readonly subscriptions: SessionSubscriptions = { sessions: false, messages: new Set() };
 
   private state: State = "handshake";
+  /** Frames sent within one turn of the event loop leave in one write (see sendText). */
+  private corked = false;
   /** Set once the server decided to close; a connect still being checked must not be admitted then. */
   private closing = false;
   private pending: RawData[] = [];
@@ -91,15 +93,36 @@ export class GatewayConnection implements EventSubscriber {
       this.close(CloseCode.policy, "slow consumer");
       return false;
     }
+    this.corkUntilNextTurn();
     this.ws.send(text);
     if (wsLogSettings.verbose && wsLogSettings.style === "full") wsLog.debug(`→ ${text.length > 500 ? text.slice(0, 500) + "…" : text}`);
     return true;
   }
 
-  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean, audience?: Audience, sessionKey?: string): void {
+  /**
+   * A run's events come in bursts (a delta, its chat frame, a session change); holding the socket
+   * corked until the loop's next turn turns a burst into one system call instead of one per frame.
+   */
+  private corkUntilNextTurn(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
+  }
+
+  accepts(event: string, audience?: Audience, sessionKey?: string): boolean {
     const info = this.info;
-    if (this.state !== "connected" || !info || !eventAllowed(event, info.role, info.scopes)) return;
-    if (audience && !this.wants(info, audience, sessionKey)) return;
+    if (this.state !== "connected" || !info || !eventAllowed(event, info.role, info.scopes)) return false;
+    return !audience || this.wants(info, audience, sessionKey);
+  }
+
+  deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean, audience?: Audience, sessionKey?: string): void {
+    if (!this.accepts(event, audience, sessionKey)) return;
     const seq = ++this.seq;
     if (dropIfSlow && this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
     this.sendText(framePrefix + seq + frameSuffix);

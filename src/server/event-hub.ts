@@ -13,6 +13,8 @@ export type BroadcastOptions = { dropIfSlow?: boolean; stateVersion?: StateVersi
 /** A connection as the hub sees it: it decides per event whether to admit it and numbers it. */
 export interface EventSubscriber {
   deliver(event: string, framePrefix: string, frameSuffix: string, dropIfSlow: boolean, audience?: Audience, sessionKey?: string): void;
+  /** Whether this subscriber would take the event (scope, audience and session checks). */
+  accepts(event: string, audience?: Audience, sessionKey?: string): boolean;
 }
 
 /** Fans events out to authenticated connections; each frame is serialized once per broadcast. */
@@ -29,6 +31,12 @@ export class EventHub {
 
   get size(): number {
     return this.subscribers.size;
+  }
+
+  /** Whether anyone would receive the event: lets a sender skip building a costly payload. */
+  wanted(event: string, opts: Pick<BroadcastOptions, "audience" | "sessionKey"> = {}): boolean {
+    for (const subscriber of this.subscribers) if (subscriber.accepts(event, opts.audience, opts.sessionKey)) return true;
+    return false;
   }
 
   broadcast(event: string, payload: unknown, opts: BroadcastOptions = {}): void {

@@ -5,7 +5,7 @@ import type { Database, Statement } from "better-sqlite3";
 import { ftsMatchQuery } from "./fts-query.js";
 import { migrate } from "./migrations.js";
 import { prepareStatements, type StoreStatements } from "./statements.js";
-import { entryFromRecord, runFromRecord, sessionFromRecord, type RunRecord, type SessionRecord } from "./rows.js";
+import { entryFromRecord, entryJsonBytes, runFromRecord, sessionFromRecord, type RunRecord, type SessionRecord } from "./rows.js";
 import type { AgentStore, HistoryPage, NewEntry, RunRow, RunStatus, SearchHit, SessionPatch, SessionRow, SessionStatus, TranscriptEntry } from "./types.js";
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -67,6 +67,8 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const INDEX_INTERVAL_MS = 1000;
+
 function clampCount(n: number): number {
   return Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0;
 }
@@ -90,6 +92,23 @@ class SqliteAgentStore implements AgentStore {
     this.startRun = db.transaction(this.startRun);
     this.finishRun = db.transaction(this.finishRun);
     this.recoverInterrupted = db.transaction(this.recoverInterrupted);
+    this.indexPending = db.transaction(this.indexPending);
+    this.indexTimer = setInterval(() => this.indexPending(), INDEX_INTERVAL_MS);
+    this.indexTimer.unref();
+  }
+
+  private readonly indexTimer: NodeJS.Timeout;
+
+  /**
+   * Adds the messages written since the last call to the full-text index, in one transaction:
+   * indexing each message as it is written would cost every turn a third of its write time.
+   */
+  indexPending(): void {
+    const from = this.q.indexedRowid.get()!.indexed_rowid;
+    const to = this.q.newestRowid.get()!.rowid ?? 0;
+    if (to <= from) return;
+    this.q.indexRange.run({ from, to });
+    this.q.markIndexed.run({ to });
   }
 
   getSession(key: string): SessionRow | null {
@@ -217,12 +236,11 @@ class SqliteAgentStore implements AgentStore {
     let bytes = 2;
     const query = opts.messagesOnly ? this.q.messagesBefore : this.q.entriesBefore;
     for (const record of query.iterate(sessionId, before, clampCount(opts.limit), Math.max(0, opts.skip ?? 0))) {
-      const entry = entryFromRecord(record);
       if (opts.maxBytes !== undefined) {
-        bytes += Buffer.byteLength(JSON.stringify(entry)) + (entries.length > 0 ? 1 : 0);
+        bytes += entryJsonBytes(record) + (entries.length > 0 ? 1 : 0);
         if (entries.length > 0 && bytes > opts.maxBytes) break;
       }
-      entries.push(entry);
+      entries.push(entryFromRecord(record));
     }
     entries.reverse();
     const firstSeq = entries.length > 0 ? entries[0].seq : before;
@@ -253,6 +271,7 @@ class SqliteAgentStore implements AgentStore {
     const match = ftsMatchQuery(query);
     const limit = clampCount(opts.limit);
     if (match === null || limit === 0) return [];
+    this.indexPending();
     if (opts.sessionKeys === undefined) return this.q.search.all({ match, limit });
     if (opts.sessionKeys.length === 0) return [];
     return this.q.searchInSessions.all({ match, limit, keys: JSON.stringify(opts.sessionKeys) });
@@ -348,6 +367,8 @@ class SqliteAgentStore implements AgentStore {
   }
 
   close(): void {
+    clearInterval(this.indexTimer);
+    this.indexPending();
     this.db.close();
   }
 }

@@ -66,13 +66,12 @@ export const migrations: readonly string[] = [
     content_rowid = 'rowid',
     tokenize = 'porter unicode61 remove_diacritics 2'
   );
-  CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries
-    WHEN new.type = 'message' AND new.role IN ('user', 'assistant')
-  BEGIN
-    INSERT INTO entries_fts (rowid, text) VALUES (new.rowid, new.text);
-  END;
+  -- New entries are indexed in batches (indexPending), off the write path; rows up to
+  -- indexed_rowid are in entries_fts, so only those may be deleted from it.
+  CREATE TABLE fts_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_rowid INTEGER NOT NULL);
+  INSERT INTO fts_progress (id, indexed_rowid) VALUES (1, 0);
   CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries
-    WHEN old.type = 'message' AND old.role IN ('user', 'assistant')
+    WHEN old.type = 'message' AND old.role IN ('user', 'assistant') AND old.rowid <= (SELECT indexed_rowid FROM fts_progress)
   BEGIN
     INSERT INTO entries_fts (entries_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
   END;

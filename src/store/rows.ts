@@ -41,6 +41,23 @@ export type EntryRecord = {
   timestamp: number;
 };
 
+/** The keys and punctuation of an entry's JSON (what entryJsonBytes adds to the values). */
+const ENTRY_JSON_KEYS = `{"id":,"sessionId":,"seq":,"parentId":,"type":,"role":,"text":,"data":,"runId":,"idempotencyKey":,"timestamp":}`.length;
+
+const jsonBytes = (value: string | null) => (value === null ? 4 : Buffer.byteLength(JSON.stringify(value)));
+
+/**
+ * The size of the entry's JSON, exactly, without parsing `data` (stored as the JSON it becomes)
+ * or building the entry: history pages are cut by bytes on every call.
+ */
+export function entryJsonBytes(r: EntryRecord): number {
+  return (
+    ENTRY_JSON_KEYS +
+    jsonBytes(r.id) + jsonBytes(r.session_id) + String(r.seq).length + jsonBytes(r.parent_id) + jsonBytes(r.type) + jsonBytes(r.role) +
+    jsonBytes(r.text) + Buffer.byteLength(r.data) + jsonBytes(r.run_id) + jsonBytes(r.idempotency_key) + String(r.timestamp).length
+  );
+}
+
 export type RunRecord = {
   run_id: string;
   session_key: string;

@@ -66,6 +66,13 @@ export function prepareStatements(db: Database) {
     entryByIdempotencyKey: p<EntryRecord>(
       `SELECT * FROM entries WHERE session_id = ? AND idempotency_key = ? ORDER BY seq LIMIT 1`,
     ),
+    indexedRowid: p<{ indexed_rowid: number }>(`SELECT indexed_rowid FROM fts_progress WHERE id = 1`),
+    newestRowid: p<{ rowid: number | null }>(`SELECT max(rowid) AS rowid FROM entries`),
+    indexRange: p(
+      `INSERT INTO entries_fts (rowid, text)
+         SELECT rowid, text FROM entries WHERE rowid > @from AND rowid <= @to AND type = 'message' AND role IN ('user', 'assistant')`,
+    ),
+    markIndexed: p(`UPDATE fts_progress SET indexed_rowid = @to WHERE id = 1`),
     search: p<SearchHit>(searchSql(false)),
     searchInSessions: p<SearchHit>(searchSql(true)),
 

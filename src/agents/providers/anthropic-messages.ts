@@ -9,6 +9,7 @@ import type {
   ToolChoice as AnthropicToolChoice,
 } from "@anthropic-ai/sdk/resources/messages";
 import { abortedError, classifyFailure, type FailureContext } from "./failure.js";
+import { nodeHttpFetch } from "./http-transport.js";
 import { PLACEHOLDER_API_KEY } from "./openai-completions.js";
 import type { ModelRequest, ProviderClient, ProviderConfig, StopReason, StreamEvent, ToolCall, ToolChoice, Usage } from "./types.js";
 
@@ -23,6 +24,7 @@ export async function createAnthropicMessagesClient(config: ProviderConfig): Pro
     baseURL: config.baseUrl.replace(/\/+$/, "").replace(/\/v1$/, ""),
     defaultHeaders: config.headers,
     maxRetries: 0,
+    fetch: nodeHttpFetch,
     timeout: config.timeoutMs > 0 ? config.timeoutMs : undefined,
     openTelemetry: false,
   });

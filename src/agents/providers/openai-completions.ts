@@ -8,6 +8,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { abortedError, classifyFailure, type FailureContext } from "./failure.js";
+import { nodeHttpFetch } from "./http-transport.js";
 import type { ModelRequest, ProviderClient, ProviderConfig, StopReason, StreamEvent, ToolCall, ToolChoice, Usage } from "./types.js";
 
 /** Local servers ignore the key, but the SDK refuses to send a request without one. */
@@ -20,6 +21,7 @@ export async function createOpenAICompletionsClient(config: ProviderConfig): Pro
     baseURL: config.baseUrl,
     defaultHeaders: config.headers,
     maxRetries: 0,
+    fetch: nodeHttpFetch,
     timeout: config.timeoutMs > 0 ? config.timeoutMs : undefined,
     organization: null,
     project: null,

@@ -8,6 +8,7 @@ import type {
   ResponseTextConfig,
 } from "openai/resources/responses/responses";
 import { abortedError, classifyFailure, failureFromPayload, type FailureContext } from "./failure.js";
+import { nodeHttpFetch } from "./http-transport.js";
 import { PLACEHOLDER_API_KEY } from "./openai-completions.js";
 import { ProviderError, type ModelRequest, type ProviderClient, type ProviderConfig, type StopReason, type StreamEvent, type ToolCall, type Usage } from "./types.js";
 
@@ -18,6 +19,7 @@ export async function createOpenAIResponsesClient(config: ProviderConfig): Promi
     baseURL: config.baseUrl,
     defaultHeaders: config.headers,
     maxRetries: 0,
+    fetch: nodeHttpFetch,
     timeout: config.timeoutMs > 0 ? config.timeoutMs : undefined,
     organization: null,
     project: null,
