@@ -6,6 +6,7 @@ import { resolveModelChain, type ModelCandidate } from "./model-resolution.js";
 import { callModel } from "./providers/call-model.js";
 import { providerClient } from "./providers/clients.js";
 import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type Usage } from "./providers/types.js";
+import type { HistoryCache } from "./history-cache.js";
 import { buildSystemPrompt, entriesToMessages, fitHistory, reserveFor } from "./prompt.js";
 import type { RunEvent, RunOutcome, TurnRequest } from "./types.js";
 import { ensureWorkspace, identityFromWorkspace, loadBootstrapFiles } from "./workspace.js";
@@ -26,6 +27,7 @@ export type TurnContext = {
   env: Env;
   signal: AbortSignal;
   startedAt: number;
+  history: HistoryCache;
   emit(event: RunEvent): void;
 };
 
@@ -34,17 +36,16 @@ const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite:
 /** The history a prompt starts from: entries after the newest compaction, before the current message. */
 function priorEntries(ctx: TurnContext, contextWindow: number): { entries: TranscriptEntry[]; summary?: string } {
   const { store, session, userEntry } = ctx;
+  const cached = userEntry ? ctx.history.get(session.sessionId, userEntry.seq) : null;
+  if (cached) return cached;
   const compaction = store.lastCompaction(session.sessionId);
-  const page = store.history(session.sessionId, {
-    beforeSeq: userEntry?.seq,
-    limit: HISTORY_ENTRY_LIMIT,
-    maxBytes: contextWindow * 8,
-  });
+  const limits = { maxEntries: HISTORY_ENTRY_LIMIT, maxBytes: contextWindow * 8 };
+  const page = store.history(session.sessionId, { beforeSeq: userEntry?.seq, limit: limits.maxEntries, maxBytes: limits.maxBytes });
   const firstKept = compaction ? Number(compaction.data.firstKeptSeq ?? compaction.seq + 1) : 0;
-  return {
-    entries: page.entries.filter((e) => e.seq >= firstKept && (!compaction || e.seq !== compaction.seq)),
-    summary: compaction ? String(compaction.data.summary ?? compaction.text) : undefined,
-  };
+  const entries = page.entries.filter((e) => e.seq >= firstKept && (!compaction || e.seq !== compaction.seq));
+  const summary = compaction ? String(compaction.data.summary ?? compaction.text) : undefined;
+  if (userEntry) ctx.history.set(session.sessionId, userEntry.seq - 1, entries, limits, summary);
+  return { entries, summary };
 }
 
 type Attempt = { text: string; toolCalls: ToolCall[]; usage: Usage; stopReason?: StopReason; provider?: string; model?: string; api?: string; responseId?: string };
@@ -202,5 +203,6 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     modelProvider: outcome.provider ?? null,
     model: outcome.model ?? null,
   });
+  if (ctx.userEntry) ctx.history.append(session.sessionId, [ctx.userEntry, ...finished.entries]);
   return { outcome, entries: finished.entries };
 }

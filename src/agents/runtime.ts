@@ -9,6 +9,7 @@ import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import type { AgentStore, NewEntry, RunRow, TranscriptEntry } from "../store/types.js";
 import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
 import { embedWith } from "./embeddings.js";
+import { HistoryCache } from "./history-cache.js";
 import { resolveSessionKey } from "./session-key.js";
 import { resolveModelChain } from "./model-resolution.js";
 import { runTurn, type StopCause } from "./run-turn.js";
@@ -45,6 +46,7 @@ export class AgentRuntime implements AgentService {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly enders = new Map<string, Set<(outcome: RunOutcome) => void>>();
   private readonly observers = new Set<RuntimeObserver>();
+  private readonly history = new HistoryCache();
   private running = 0;
   private closed = false;
   private recovered: Promise<void> | null = null;
@@ -166,7 +168,14 @@ export class AgentRuntime implements AgentService {
       throw unavailable(`session ${request.sessionKey} already has ${lane.queued.length} messages waiting; retry after the current run`, { retryable: true, retryAfterMs: 2000 });
     }
     const acceptedAt = Date.now();
-    store.insertRun({ runId: request.runId, sessionKey: request.sessionKey, status: "queued", source: request.source, request: { ...request, agentId } });
+    const record = { runId: request.runId, sessionKey: request.sessionKey, source: request.source, request: request as unknown as Record<string, unknown> };
+    if (!lane.active && lane.queued.length === 0 && this.running < this.agentsConfig().maxConcurrent && !this.closed) {
+      // The common case: the session is idle, so the run and its message are written in one go.
+      const started = store.insertStartedRun(record, userEntryOf(request));
+      this.launch(lane, store, request, started, true);
+      return { kind: "started", runId: request.runId, sessionKey: request.sessionKey, sessionId: started.session.sessionId, acceptedAt, interruptedRunIds: [] };
+    }
+    store.insertRun({ ...record, status: "queued" });
     const interruptedRunIds: string[] = [];
     if (request.queueMode === "interrupt" && lane.active) {
       interruptedRunIds.push(lane.active.runId);
@@ -175,12 +184,9 @@ export class AgentRuntime implements AgentService {
     } else {
       lane.queued.push(request.runId);
     }
-    const startsNow = !lane.active && lane.queued[0] === request.runId && this.running < this.agentsConfig().maxConcurrent;
-    if (!startsNow) this.emit({ type: "queued", runId: request.runId, sessionKey: request.sessionKey, position: lane.queued.indexOf(request.runId) + 1 }, agentId, request.sessionKey);
-    // The caller answers (ack, `accepted`) and subscribes first; the run starts right after.
-    setImmediate(() => this.schedule(lane));
-    const sessionId = store.getSession(request.sessionKey)?.sessionId ?? null;
-    return { kind: startsNow ? "started" : "queued", runId: request.runId, sessionKey: request.sessionKey, sessionId, acceptedAt, interruptedRunIds };
+    this.emit({ type: "queued", runId: request.runId, sessionKey: request.sessionKey, position: lane.queued.indexOf(request.runId) + 1 }, agentId, request.sessionKey);
+    this.schedule(lane);
+    return { kind: "queued", runId: request.runId, sessionKey: request.sessionKey, sessionId: null, acceptedAt, interruptedRunIds };
   }
 
   private schedule(lane: Lane): void {
@@ -205,22 +211,23 @@ export class AgentRuntime implements AgentService {
     const run = store?.getRun(runId);
     if (!store || !run || run.status !== "queued") return this.schedule(lane);
     const request = run.request as unknown as TurnRequest;
-    const agent = this.agent(lane.agentId);
-    const userEntry: NewEntry = {
-      type: "message",
-      role: "user",
-      text: request.message,
-      runId,
-      idempotencyKey: `${runId}:user`,
-      data: { content: request.message, senderIsOwner: true, source: request.source },
-    };
-    let started;
+    let started: StartedRun;
     try {
-      started = store.startRun(runId, userEntry);
+      started = store.startRun(runId, userEntryOf(request));
     } catch (err) {
       log.error(`run ${runId} could not start (it stays queued): ${(err as Error).message}`);
       return;
     }
+    this.launch(lane, store, request, started, false);
+  }
+
+  /**
+   * Makes a started run the lane's active run and runs its turn; `deferred` lets the caller answer
+   * (ack, `accepted`) and subscribe before the run's first event.
+   */
+  private launch(lane: Lane, store: AgentStore, request: TurnRequest, started: StartedRun, deferred: boolean): void {
+    const runId = request.runId;
+    const agent = this.agent(lane.agentId);
     const controller = new AbortController();
     const startedAt = started.run.startedAt ?? Date.now();
     const active: ActiveRun = { runId, controller, startedAt, text: "", done: Promise.resolve() };
@@ -230,10 +237,13 @@ export class AgentRuntime implements AgentService {
     const timer = timeoutMs > 0 ? setTimeout(() => controller.abort("timeout" satisfies StopCause), Math.min(timeoutMs, 2 ** 31 - 1)) : null;
     timer?.unref();
     const session = started.session;
-    this.emit({ type: "start", runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
-    if (started.userEntry) this.notifyEntries(lane.agentId, lane.sessionKey, [started.userEntry]);
-
-    const turn = agent
+    const begin = () => {
+      this.emit({ type: "start", runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
+      if (started.userEntry) this.notifyEntries(lane.agentId, lane.sessionKey, [started.userEntry]);
+    };
+    if (!deferred) begin();
+    const turn = (deferred ? new Promise<void>((resolve) => setImmediate(() => resolve(begin()))) : Promise.resolve()).then(() =>
+      agent
       ? runTurn({
           request,
           agent,
@@ -244,12 +254,14 @@ export class AgentRuntime implements AgentService {
           env: this.env,
           signal: controller.signal,
           startedAt,
+          history: this.history,
           emit: (event) => {
             if (event.type === "text") active.text = event.text;
             this.emit(event, lane.agentId, lane.sessionKey);
           },
         })
-      : Promise.resolve(this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt));
+      : this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt),
+    );
     active.done = turn
       .catch((err: Error) => {
         log.error(`run ${runId} could not be recorded: ${err.message}`);
@@ -441,6 +453,20 @@ export class AgentRuntime implements AgentService {
     this.openStores.clear();
     this.opening.clear();
   }
+}
+
+type StartedRun = ReturnType<AgentStore["startRun"]>;
+
+/** The user's message as the transcript keeps it. */
+function userEntryOf(request: TurnRequest): NewEntry {
+  return {
+    type: "message",
+    role: "user",
+    text: request.message,
+    runId: request.runId,
+    idempotencyKey: `${request.runId}:user`,
+    data: { content: request.message, senderIsOwner: true, source: request.source },
+  };
 }
 
 /** A run that ended without a recorded outcome (a dead process's run, marked interrupted at start-up). */

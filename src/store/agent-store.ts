@@ -90,6 +90,7 @@ class SqliteAgentStore implements AgentStore {
     this.deleteSession = db.transaction(this.deleteSession);
     this.appendEntry = db.transaction(this.appendEntry);
     this.startRun = db.transaction(this.startRun);
+    this.insertStartedRun = db.transaction(this.insertStartedRun);
     this.finishRun = db.transaction(this.finishRun);
     this.recoverInterrupted = db.transaction(this.recoverInterrupted);
     this.indexPending = db.transaction(this.indexPending);
@@ -275,6 +276,11 @@ class SqliteAgentStore implements AgentStore {
     if (opts.sessionKeys === undefined) return this.q.search.all({ match, limit });
     if (opts.sessionKeys.length === 0) return [];
     return this.q.searchInSessions.all({ match, limit, keys: JSON.stringify(opts.sessionKeys) });
+  }
+
+  insertStartedRun(run: { runId: string; sessionKey: string; source: string; request: Record<string, unknown> }, userEntry: NewEntry | null) {
+    this.q.insertRun.run({ ...run, status: "running", request: JSON.stringify(run.request), now: Date.now() });
+    return this.startRun(run.runId, userEntry);
   }
 
   insertRun(run: { runId: string; sessionKey: string; status: "queued" | "running"; source: string; request: Record<string, unknown> }): RunRow {

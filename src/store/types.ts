@@ -130,6 +130,8 @@ export interface AgentStore {
   /** Records a run; `queued` runs are started later (also after a restart) in creation order. */
   insertRun(run: { runId: string; sessionKey: string; status: "queued" | "running"; source: string; request: Record<string, unknown> }): RunRow;
   getRun(runId: string): RunRow | null;
+  /** insertRun and startRun in one transaction: a run that starts at once costs one write. */
+  insertStartedRun(run: { runId: string; sessionKey: string; source: string; request: Record<string, unknown> }, userEntry: NewEntry | null): ReturnType<AgentStore["startRun"]>;
   /**
    * Marks the run running and, in the same transaction, appends the user's message (when given)
    * to the session's transcript: the message is durable before the model is called.
