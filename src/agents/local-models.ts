@@ -1,3 +1,4 @@
+import { get as httpGet } from "node:http";
 import type { Env } from "../config/paths.js";
 import { LOCAL_CONTEXT, type CatalogProvider } from "./model-catalog.js";
 
@@ -6,10 +7,27 @@ const CACHE_MS = 30_000;
 
 let cached: { at: number; key: string; providers: CatalogProvider[] } | null = null;
 
+/** A plain node:http GET: the built-in fetch would add its whole client to an idle gateway's memory. */
 async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  return res.json();
+  // TLS is loaded only for an https URL: it costs an idle gateway megabytes.
+  const get = url.startsWith("https:") ? (await import("node:https")).get : httpGet;
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: PROBE_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+  });
 }
 
 function local(id: string, api: CatalogProvider["config"]["api"], baseUrl: string, modelIds: string[]): CatalogProvider {

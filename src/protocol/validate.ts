@@ -8,14 +8,16 @@ export type Validator<T> = {
   problems(value: unknown): string[];
 };
 
+/** Compiled on first use: most methods are never called by a given gateway, and each compile costs start-up time and memory. */
 export function compileSchema<S extends TSchema>(schema: S): Validator<Static<S>> {
-  const compiled = TypeCompiler.Compile(schema);
+  let compiled: ReturnType<typeof TypeCompiler.Compile<S>> | null = null;
+  const checker = () => (compiled ??= TypeCompiler.Compile(schema));
   return {
     schema,
-    check: (value): value is Static<S> => compiled.Check(value),
+    check: (value): value is Static<S> => checker().Check(value),
     problems(value) {
       const out: string[] = [];
-      for (const error of compiled.Errors(value)) {
+      for (const error of checker().Errors(value)) {
         out.push(`${error.path || "/"}: ${describeError(error.schema, error.message)}`);
         if (out.length >= 10) break;
       }

@@ -1,5 +1,4 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
 /**
  * The `fetch` the provider SDKs are given: node:http with keep-alive sockets instead of the
@@ -9,7 +8,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
  */
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+/** TLS is loaded with the first https provider: a gateway using only local models never needs it. */
+let https: Promise<{ request: typeof httpRequest; agent: HttpAgent }> | null = null;
+const loadHttps = () =>
+  (https ??= import("node:https").then((m) => ({ request: m.request, agent: new m.Agent({ keepAlive: true, maxSockets: 256 }) })));
 
 class NodeResponse {
   readonly ok: boolean;
@@ -61,16 +63,16 @@ function bodyOf(body: BodyInit | null | undefined): string | Buffer | undefined 
   throw new TypeError("this transport sends string or byte bodies only");
 }
 
-export function nodeHttpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+export async function nodeHttpFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
-  const secure = url.protocol === "https:";
+  const transport = url.protocol === "https:" ? await loadHttps() : { request: httpRequest, agent: httpAgent };
   const body = bodyOf(init.body);
   const headers = headerRecord(init.headers);
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const request = (secure ? httpsRequest : httpRequest)(
+    const request = transport.request(
       url,
-      { method: init.method ?? "GET", headers, agent: secure ? httpsAgent : httpAgent, signal: init.signal ?? undefined },
+      { method: init.method ?? "GET", headers, agent: transport.agent, signal: init.signal ?? undefined },
       (res) => resolve(new NodeResponse(res, url.href) as unknown as Response),
     );
     request.on("error", reject);
