@@ -21,7 +21,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { PROTOCOL_VERSION, percentileSorted, procCpuTicks, sleep } from "./common.js";
+import { connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
 
 export type AgentLoadConfig = {
   mode: "turn" | "completions" | "turns" | "capacity" | "history";
@@ -349,21 +349,6 @@ async function runCapacity(cfg: AgentLoadConfig): Promise<CapacityResult> {
 
 const OPERATOR_SCOPES = ["operator.read", "operator.write", "operator.admin"];
 
-function connectFrame(id: string, token: string): string {
-  return JSON.stringify({
-    type: "req",
-    id,
-    method: "connect",
-    params: {
-      minProtocol: PROTOCOL_VERSION,
-      maxProtocol: PROTOCOL_VERSION,
-      client: { id: "cli", version: "2026.9.6", platform: "linux", mode: "cli" },
-      auth: { token },
-      role: "operator",
-      scopes: OPERATOR_SCOPES,
-    },
-  });
-}
 
 /** Opens a socket and completes the handshake with operator read/write/admin scopes. */
 function connect(url: string, token: string, id: string, timeoutMs = 10_000): Promise<WebSocket> {
@@ -387,7 +372,7 @@ function connect(url: string, token: string, id: string, timeoutMs = 10_000): Pr
     ws.on("close", (code) => done(new Error(`closed during handshake (${code})`)));
     ws.on("message", (data) => {
       const frame = JSON.parse(String(data)) as Frame;
-      if (frame.type === "event" && frame.event === "connect.challenge") ws.send(connectFrame(id, token));
+      if (frame.type === "event" && frame.event === "connect.challenge") ws.send(connectFrame(id, token, OPERATOR_SCOPES));
       else if (frame.type === "res" && frame.id === id) {
         if (frame.ok) done(null);
         else done(new Error(`connect rejected: ${JSON.stringify(frame.error)}`));

@@ -206,7 +206,7 @@ export async function waitHealthy(m: Managed, port: number, opts: { intervalMs?:
   throw new Error(`server on port ${port} not healthy in time:\n${m.tail()}`);
 }
 
-export function connectFrame(id: string, token: string): string {
+export function connectFrame(id: string, token: string, scopes: string[] = ["operator.read"]): string {
   return JSON.stringify({
     type: "req",
     id,
@@ -217,7 +217,7 @@ export function connectFrame(id: string, token: string): string {
       client: { id: "cli", version: "2026.9.6", platform: "linux", mode: "cli" },
       auth: { token },
       role: "operator",
-      scopes: ["operator.read"],
+      scopes,
     },
   });
 }

@@ -64,14 +64,7 @@ async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: str
       messages,
       ...(ctx.request.clientTools?.length ? { tools: ctx.request.clientTools } : {}),
       ...(ctx.request.toolChoice ? { toolChoice: ctx.request.toolChoice } : {}),
-      maxTokens: params.maxTokens,
-      temperature: params.temperature,
-      topP: params.topP,
-      frequencyPenalty: params.frequencyPenalty,
-      presencePenalty: params.presencePenalty,
-      seed: params.seed,
-      stop: params.stop,
-      responseFormat: params.responseFormat,
+      ...params,
       signal: ctx.signal,
     });
     for await (const event of events) {

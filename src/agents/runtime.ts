@@ -1,14 +1,14 @@
-import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { Env } from "../config/paths.js";
 import { createLogger } from "../infra/logger.js";
 import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
-import type { AgentStore, NewEntry, RunRow, TranscriptEntry } from "../store/types.js";
-import { agentStorePath, AGENT_ID_PATTERN, resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
+import type { AgentStore, NewEntry, TranscriptEntry } from "../store/types.js";
+import { resolveAgentsConfig, type AgentDefinition, type AgentsConfig } from "./agent-config.js";
+import { AgentStores } from "./agent-stores.js";
 import { embedWith } from "./embeddings.js";
+import { abortedBeforeStart, failedOutcome, outcomeOfRow } from "./outcomes.js";
 import { HistoryCache } from "./history-cache.js";
 import { resolveSessionKey } from "./session-key.js";
 import { resolveModelChain } from "./model-resolution.js";
@@ -39,8 +39,7 @@ export type AgentRuntimeOptions = { stateDir: string; config: () => ConfigSnapsh
  * and recovery of what a dead process left behind.
  */
 export class AgentRuntime implements AgentService {
-  private readonly openStores = new Map<string, AgentStore>();
-  private readonly opening = new Map<string, Promise<AgentStore>>();
+  private readonly stores: AgentStores;
   private readonly lanes = new Map<string, Lane>();
   private readonly waitingForSlot: Lane[] = [];
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -56,6 +55,7 @@ export class AgentRuntime implements AgentService {
 
   constructor(private readonly opts: AgentRuntimeOptions) {
     this.env = opts.env ?? process.env;
+    this.stores = new AgentStores(opts.stateDir);
     this.home = opts.home ?? homedir();
   }
 
@@ -92,36 +92,17 @@ export class AgentRuntime implements AgentService {
 
   /** The agent's store, opened (and the driver loaded) on first use. */
   store(agentId: string): Promise<AgentStore> {
-    const open = this.openStores.get(agentId);
-    if (open) return Promise.resolve(open);
-    let pending = this.opening.get(agentId);
-    if (!pending) {
-      pending = import("../store/agent-store.js").then(async ({ openAgentStore }) => {
-        const store = await openAgentStore(agentStorePath(this.opts.stateDir, agentId));
-        this.openStores.set(agentId, store);
-        return store;
-      });
-      pending.catch(() => this.opening.delete(agentId));
-      this.opening.set(agentId, pending);
-    }
-    return pending;
+    return this.stores.get(agentId);
   }
 
   /** The store when it is already open (health and status must not wait or load the driver). */
   openStore(agentId: string): AgentStore | null {
-    return this.openStores.get(agentId) ?? null;
+    return this.stores.ifOpen(agentId);
   }
 
   /** Agents with a state database on disk, configured or not. */
   agentsOnDisk(): string[] {
-    const dir = join(this.opts.stateDir, "agents");
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    return names.filter((id) => AGENT_ID_PATTERN.test(id) && existsSync(agentStorePath(this.opts.stateDir, id)));
+    return this.stores.onDisk();
   }
 
   activeRunIds(agentId: string, sessionKey: string): string[] {
@@ -207,7 +188,7 @@ export class AgentRuntime implements AgentService {
 
   private startNext(lane: Lane): void {
     const runId = lane.queued.shift()!;
-    const store = this.openStores.get(lane.agentId);
+    const store = this.stores.ifOpen(lane.agentId);
     const run = store?.getRun(runId);
     if (!store || !run || run.status !== "queued") return this.schedule(lane);
     const request = run.request as unknown as TurnRequest;
@@ -265,7 +246,7 @@ export class AgentRuntime implements AgentService {
     active.done = turn
       .catch((err: Error) => {
         log.error(`run ${runId} could not be recorded: ${err.message}`);
-        return { outcome: storeFailure(runId, lane, session.sessionId, startedAt, active.text, err), entries: [] as TranscriptEntry[] };
+        return { outcome: failedOutcome({ runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId }, startedAt, active.text, err), entries: [] as TranscriptEntry[] };
       })
       .then(({ outcome, entries }) => {
         if (timer) clearTimeout(timer);
@@ -283,7 +264,7 @@ export class AgentRuntime implements AgentService {
   }
 
   private failUnknownAgent(store: AgentStore, runId: string, lane: Lane, sessionId: string, startedAt: number) {
-    const outcome = storeFailure(runId, lane, sessionId, startedAt, "", new Error(`agent "${lane.agentId}" is no longer configured`));
+    const outcome = failedOutcome({ runId, sessionKey: lane.sessionKey, sessionId, agentId: lane.agentId }, startedAt, "", new Error(`agent "${lane.agentId}" is no longer configured`));
     const { entries } = store.finishRun(runId, { status: "error", error: outcome.error!.message, result: outcome as unknown as Record<string, unknown>, entries: [] });
     return { outcome, entries };
   }
@@ -377,14 +358,10 @@ export class AgentRuntime implements AgentService {
   }
 
   private cancelQueuedRuns(lane: Lane, runIds: string[]): void {
-    const store = this.openStores.get(lane.agentId);
+    const store = this.stores.ifOpen(lane.agentId);
     for (const runId of runIds) {
       lane.queued.splice(lane.queued.indexOf(runId), 1);
-      const now = Date.now();
-      const outcome: RunOutcome = {
-        runId, sessionKey: lane.sessionKey, sessionId: "", agentId: lane.agentId, status: "aborted", text: "", toolCalls: [],
-        stopReason: "aborted", usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }, startedAt: now, endedAt: now,
-      };
+      const outcome = abortedBeforeStart({ runId, sessionKey: lane.sessionKey, sessionId: "", agentId: lane.agentId });
       store?.finishRun(runId, { status: "aborted", error: "aborted before it started", result: outcome as unknown as Record<string, unknown>, entries: [] });
       this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
       for (const end of this.enders.get(runId) ?? []) end(outcome);
@@ -449,9 +426,7 @@ export class AgentRuntime implements AgentService {
     const active = [...this.lanes.values()].flatMap((l) => (l.active ? [l.active] : []));
     for (const run of active) run.controller.abort("interrupted" satisfies StopCause);
     await Promise.race([Promise.all(active.map((r) => r.done)), sleep(2000)]);
-    for (const store of this.openStores.values()) store.close();
-    this.openStores.clear();
-    this.opening.clear();
+    this.stores.closeAll();
   }
 }
 
@@ -466,24 +441,5 @@ function userEntryOf(request: TurnRequest): NewEntry {
     runId: request.runId,
     idempotencyKey: `${request.runId}:user`,
     data: { content: request.message, senderIsOwner: true, source: request.source },
-  };
-}
-
-/** A run that ended without a recorded outcome (a dead process's run, marked interrupted at start-up). */
-function outcomeOfRow(run: RunRow, agentId: string): RunOutcome {
-  const status = run.status === "queued" || run.status === "running" ? "interrupted" : run.status;
-  return {
-    runId: run.runId, sessionKey: run.sessionKey, sessionId: run.sessionId ?? "", agentId, status, text: run.partialText, toolCalls: [],
-    stopReason: status === "ok" ? "stop" : status === "error" ? "error" : status === "timeout" ? "timeout" : "aborted",
-    usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-    ...(run.error ? { error: { message: run.error } } : {}),
-    startedAt: run.startedAt ?? run.createdAt, endedAt: run.endedAt ?? run.startedAt ?? run.createdAt,
-  };
-}
-
-function storeFailure(runId: string, lane: Lane, sessionId: string, startedAt: number, text: string, err: Error): RunOutcome {
-  return {
-    runId, sessionKey: lane.sessionKey, sessionId, agentId: lane.agentId, status: "error", text, toolCalls: [], stopReason: "error",
-    usage: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }, error: { message: err.message }, startedAt, endedAt: Date.now(),
   };
 }

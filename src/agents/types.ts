@@ -1,18 +1,9 @@
-import type { FailureReason, StopReason, ToolCall, ToolChoice, ToolSchema, Usage } from "./providers/types.js";
+import type { FailureReason, SamplingParams, StopReason, ToolCall, ToolChoice, ToolSchema, Usage } from "./providers/types.js";
 
 export type QueueMode = "steer" | "followup" | "collect" | "interrupt";
 
 /** Sampling and limits a caller may set for one run (OpenAI-style HTTP passes them through). */
-export type StreamParams = {
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  frequencyPenalty?: number;
-  presencePenalty?: number;
-  seed?: number;
-  stop?: string[];
-  responseFormat?: unknown;
-};
+export type StreamParams = SamplingParams;
 
 /** One message to turn into one agent run. */
 export type TurnRequest = {

@@ -5,6 +5,7 @@ import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import type { GatewayContext } from "../server/context.js";
 import type { AgentStore, SessionRow } from "../store/types.js";
 import type { AgentRuntime } from "../agents/runtime.js";
+import { sessionView } from "../agents/views.js";
 
 export function runtimeOf(gateway: GatewayContext): AgentRuntime {
   return gateway.agents as AgentRuntime;
@@ -42,4 +43,9 @@ export function listedAgents(gateway: GatewayContext, agentId?: string): string[
   if (agentId) return [sessionTarget(gateway, undefined, agentId).agentId];
   const runtime = runtimeOf(gateway);
   return [...new Set([...runtime.agentIds(), ...runtime.agentsOnDisk()])];
+}
+
+/** A session row as clients see it, with the session's active runs. */
+export function view(gateway: GatewayContext, row: SessionRow, agentId: string) {
+  return sessionView(row, agentId, runtimeOf(gateway).activeRunIds(agentId, row.key));
 }

@@ -4,21 +4,16 @@ import { chatHistoryMethod, chatMessageGetMethod, chatMetadataMethod, chatStartu
 import { channelsStatusMethod } from "./channels-status.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
-  sessionsAbortMethod,
-  sessionsCompactMethod,
-  sessionsDeleteMethod,
   sessionsDescribeMethod,
   sessionsListMethod,
   sessionsMessagesSubscribeMethod,
   sessionsMessagesUnsubscribeMethod,
-  sessionsPatchMethod,
   sessionsPreviewMethod,
-  sessionsResetMethod,
-  sessionsSearchMethod,
   sessionsSubscribeMethod,
   sessionsUnsubscribeMethod,
-  sessionsUsageMethod,
 } from "./sessions.js";
+import { sessionsAbortMethod, sessionsCompactMethod, sessionsDeleteMethod, sessionsPatchMethod, sessionsResetMethod } from "./sessions-edit.js";
+import { sessionsSearchMethod, sessionsUsageMethod } from "./sessions-search.js";
 import { configGetMethod } from "./config-get.js";
 import { configApplyMethod, configPatchMethod, configSchemaMethod, configSetMethod } from "./config-write.js";
 import { healthMethod } from "./health.js";

@@ -14,9 +14,10 @@ import type { ModelRequest, ProviderClient, ProviderConfig, StopReason, StreamEv
 /** Local servers ignore the key, but the SDK refuses to send a request without one. */
 export const PLACEHOLDER_API_KEY = "not-needed";
 
-export async function createOpenAICompletionsClient(config: ProviderConfig): Promise<ProviderClient> {
+/** The official SDK for one provider: our retries and transport, its key, base URL and headers. */
+export async function openAISdk(config: ProviderConfig): Promise<OpenAI> {
   const { default: OpenAISdk } = await import("openai");
-  const sdk = new OpenAISdk({
+  return new OpenAISdk({
     apiKey: config.apiKey || PLACEHOLDER_API_KEY,
     baseURL: config.baseUrl,
     defaultHeaders: config.headers,
@@ -26,6 +27,10 @@ export async function createOpenAICompletionsClient(config: ProviderConfig): Pro
     organization: null,
     project: null,
   });
+}
+
+export async function createOpenAICompletionsClient(config: ProviderConfig): Promise<ProviderClient> {
+  const sdk = await openAISdk(config);
   return {
     config,
     stream: (request) => streamChatCompletion(sdk, config, request),

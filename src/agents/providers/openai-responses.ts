@@ -8,22 +8,11 @@ import type {
   ResponseTextConfig,
 } from "openai/resources/responses/responses";
 import { abortedError, classifyFailure, failureFromPayload, type FailureContext } from "./failure.js";
-import { nodeHttpFetch } from "./http-transport.js";
-import { PLACEHOLDER_API_KEY } from "./openai-completions.js";
+import { openAISdk } from "./openai-completions.js";
 import { ProviderError, type ModelRequest, type ProviderClient, type ProviderConfig, type StopReason, type StreamEvent, type ToolCall, type Usage } from "./types.js";
 
 export async function createOpenAIResponsesClient(config: ProviderConfig): Promise<ProviderClient> {
-  const { default: OpenAISdk } = await import("openai");
-  const sdk = new OpenAISdk({
-    apiKey: config.apiKey || PLACEHOLDER_API_KEY,
-    baseURL: config.baseUrl,
-    defaultHeaders: config.headers,
-    maxRetries: 0,
-    fetch: nodeHttpFetch,
-    timeout: config.timeoutMs > 0 ? config.timeoutMs : undefined,
-    organization: null,
-    project: null,
-  });
+  const sdk = await openAISdk(config);
   return { config, stream: (request) => streamResponse(sdk, config, request) };
 }
 

@@ -17,13 +17,8 @@ export type ToolSchema = { name: string; description?: string; parameters?: Reco
 
 export type ToolChoice = "auto" | "none" | "required" | { name: string };
 
-export type ModelRequest = {
-  /** The provider's own model id (the part after `provider/`). */
-  model: string;
-  system: string;
-  messages: ModelMessage[];
-  tools?: ToolSchema[];
-  toolChoice?: ToolChoice;
+/** Sampling and limits of one call, as callers may set them. */
+export type SamplingParams = {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
@@ -32,6 +27,15 @@ export type ModelRequest = {
   seed?: number;
   stop?: string[];
   responseFormat?: unknown;
+};
+
+export type ModelRequest = SamplingParams & {
+  /** The provider's own model id (the part after `provider/`). */
+  model: string;
+  system: string;
+  messages: ModelMessage[];
+  tools?: ToolSchema[];
+  toolChoice?: ToolChoice;
   signal: AbortSignal;
 };
 
