@@ -196,8 +196,8 @@ export class AgentRuntime implements AgentService {
     try {
       started = store.startRun(runId, userEntryOf(request));
     } catch (err) {
-      log.error(`run ${runId} could not start (it stays queued): ${(err as Error).message}`);
-      return;
+      log.error(`run ${runId} could not start (it stays queued for the next start): ${(err as Error).message}`);
+      return this.schedule(lane);
     }
     this.launch(lane, store, request, started, false);
   }
@@ -222,28 +222,29 @@ export class AgentRuntime implements AgentService {
       this.emit({ type: "start", runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
       if (started.userEntry) this.notifyEntries(lane.agentId, lane.sessionKey, [started.userEntry]);
     };
+    const execute = () => {
+      if (!agent) return this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt);
+      return runTurn({
+        request,
+        agent,
+        session,
+        userEntry: started.userEntry,
+        store,
+        config: this.opts.config(),
+        env: this.env,
+        signal: controller.signal,
+        startedAt,
+        history: this.history,
+        emit: (event) => {
+          if (event.type === "text") active.text = event.text;
+          this.emit(event, lane.agentId, lane.sessionKey);
+        },
+      });
+    };
     if (!deferred) begin();
-    const turn = (deferred ? new Promise<void>((resolve) => setImmediate(() => resolve(begin()))) : Promise.resolve()).then(() =>
-      agent
-      ? runTurn({
-          request,
-          agent,
-          session,
-          userEntry: started.userEntry,
-          store,
-          config: this.opts.config(),
-          env: this.env,
-          signal: controller.signal,
-          startedAt,
-          history: this.history,
-          emit: (event) => {
-            if (event.type === "text") active.text = event.text;
-            this.emit(event, lane.agentId, lane.sessionKey);
-          },
-        })
-      : this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt),
-    );
-    active.done = turn
+    const begun = deferred ? new Promise<void>((resolve) => setImmediate(() => resolve(begin()))) : Promise.resolve();
+    active.done = begun
+      .then(execute)
       .catch((err: Error) => {
         log.error(`run ${runId} could not be recorded: ${err.message}`);
         return { outcome: failedOutcome({ runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId }, startedAt, active.text, err), entries: [] as TranscriptEntry[] };
