@@ -56,7 +56,11 @@ async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: str
   let saveTimer: NodeJS.Timeout | null = null;
   const savePartial = () => {
     saveTimer = null;
-    ctx.store.savePartialText(ctx.request.runId, attempt.text);
+    try {
+      ctx.store.savePartialText(ctx.request.runId, attempt.text);
+    } catch {
+      // Best effort between deltas (the file may be busy); the run's end writes the whole text.
+    }
   };
   try {
     const events = callModel(clients, {

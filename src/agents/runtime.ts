@@ -242,7 +242,7 @@ export class AgentRuntime implements AgentService {
       });
     };
     if (!deferred) begin();
-    const begun = deferred ? new Promise<void>((resolve) => setImmediate(() => resolve(begin()))) : Promise.resolve();
+    const begun = deferred ? nextLoopTurn().then(begin) : Promise.resolve();
     active.done = begun
       .then(execute)
       .catch((err: Error) => {
@@ -261,7 +261,8 @@ export class AgentRuntime implements AgentService {
         if (lane.queued.length === 0) this.lanes.delete(lane.key);
         else this.schedule(lane);
         this.drainWaiting();
-      });
+      })
+      .catch((err: Error) => log.error(`run ${runId}: ending it failed: ${err.stack ?? err.message}`));
   }
 
   private failUnknownAgent(store: AgentStore, runId: string, lane: Lane, sessionId: string, startedAt: number) {
@@ -432,6 +433,8 @@ export class AgentRuntime implements AgentService {
 }
 
 type StartedRun = ReturnType<AgentStore["startRun"]>;
+
+const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The user's message as the transcript keeps it. */
 function userEntryOf(request: TurnRequest): NewEntry {

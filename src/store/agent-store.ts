@@ -93,12 +93,24 @@ class SqliteAgentStore implements AgentStore {
     this.insertStartedRun = db.transaction(this.insertStartedRun);
     this.finishRun = db.transaction(this.finishRun);
     this.recoverInterrupted = db.transaction(this.recoverInterrupted);
-    this.indexPending = db.transaction(this.indexPending);
-    this.indexTimer = setInterval(() => this.indexPending(), INDEX_INTERVAL_MS);
+    // Immediate: the write lock is taken first, so another process writing meanwhile (the CLI has
+    // the file open too) makes it wait instead of failing on a stale snapshot.
+    const index = db.transaction(this.indexPending.bind(this));
+    this.indexPending = () => index.immediate();
+    this.indexTimer = setInterval(() => this.indexQuietly(), INDEX_INTERVAL_MS);
     this.indexTimer.unref();
   }
 
   private readonly indexTimer: NodeJS.Timeout;
+
+  /** Background indexing never throws: what it cannot index now, the next call or a search does. */
+  private indexQuietly(): void {
+    try {
+      this.indexPending();
+    } catch {
+      // busy past the timeout, or the file went away: retried on the next tick
+    }
+  }
 
   /**
    * Adds the messages written since the last call to the full-text index, in one transaction:
@@ -374,7 +386,7 @@ class SqliteAgentStore implements AgentStore {
 
   close(): void {
     clearInterval(this.indexTimer);
-    this.indexPending();
+    this.indexQuietly();
     this.db.close();
   }
 }
