@@ -86,14 +86,17 @@ export class GatewayConnection implements EventSubscriber {
     }
   }
 
-  /** Sends a frame unless the peer stopped reading; a slow consumer is disconnected. */
-  sendText(text: string): boolean {
+  /**
+   * Sends a frame unless the peer stopped reading; a slow consumer is disconnected. Responses go
+   * out at once; events (`batch`) may wait for the end of the loop turn to share one write.
+   */
+  sendText(text: string, batch = false): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.close(CloseCode.policy, "slow consumer");
       return false;
     }
-    this.corkUntilNextTurn();
+    if (batch) this.corkUntilNextTurn();
     this.ws.send(text);
     if (wsLogSettings.verbose && wsLogSettings.style === "full") wsLog.debug(`→ ${text.length > 500 ? text.slice(0, 500) + "…" : text}`);
     return true;
@@ -102,6 +105,7 @@ export class GatewayConnection implements EventSubscriber {
   /**
    * A run's events come in bursts (a delta, its chat frame, a session change); holding the socket
    * corked until the loop's next turn turns a burst into one system call instead of one per frame.
+   * A response sent meanwhile flushes with them.
    */
   private corkUntilNextTurn(): void {
     if (this.corked) return;
@@ -125,7 +129,7 @@ export class GatewayConnection implements EventSubscriber {
     if (!this.accepts(event, audience, sessionKey)) return;
     const seq = ++this.seq;
     if (dropIfSlow && this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.sendText(framePrefix + seq + frameSuffix);
+    this.sendText(framePrefix + seq + frameSuffix, true);
   }
 
   private wants(info: ConnectionInfo, audience: Audience, sessionKey: string | undefined): boolean {
