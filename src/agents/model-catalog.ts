@@ -67,6 +67,18 @@ function modelList(raw: unknown, local: boolean): ModelInfo[] {
  * not hide the others.
  */
 export function configuredProviders(config: GatewayConfig, env: Env): { providers: Map<string, CatalogProvider>; problems: string[] } {
+  // Every turn asks; the answer only changes with the config snapshot or the provider variables.
+  const envKey = Object.values(BUILTIN_PROVIDERS).map((b) => `${env[b.keyEnv] ?? ""}\0${(b.baseUrlEnv && env[b.baseUrlEnv]) ?? ""}`).join("\0");
+  const hit = catalogCache.get(config);
+  if (hit && hit.envKey === envKey) return { providers: new Map(hit.result.providers), problems: hit.result.problems };
+  const result = buildCatalog(config, env);
+  catalogCache.set(config, { envKey, result });
+  return { providers: new Map(result.providers), problems: result.problems };
+}
+
+const catalogCache = new WeakMap<object, { envKey: string; result: { providers: Map<string, CatalogProvider>; problems: string[] } }>();
+
+function buildCatalog(config: GatewayConfig, env: Env): { providers: Map<string, CatalogProvider>; problems: string[] } {
   const models = isPlainObject(config.models) ? config.models : {};
   const replace = models.mode === "replace";
   const providers = new Map<string, CatalogProvider>();

@@ -27,7 +27,15 @@ export interface RuntimeObserver {
 type ActiveRun = { runId: string; controller: AbortController; startedAt: number; text: string; done: Promise<void> };
 
 /** One session's lane: at most one active run, later turns wait in order. */
-type Lane = { key: string; agentId: string; sessionKey: string; active: ActiveRun | null; queued: string[] };
+type Lane = {
+  key: string;
+  agentId: string;
+  sessionKey: string;
+  active: ActiveRun | null;
+  /** Waiting run ids in order; their requests are kept too, so starting one reads nothing back. */
+  queued: string[];
+  requests: Map<string, TurnRequest>;
+};
 
 type Listener = (event: RunEvent) => void;
 
@@ -124,7 +132,7 @@ export class AgentRuntime implements AgentService {
     const key = `${agentId}|${sessionKey}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, agentId, sessionKey, active: null, queued: [] };
+      lane = { key, agentId, sessionKey, active: null, queued: [], requests: new Map() };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -157,6 +165,7 @@ export class AgentRuntime implements AgentService {
       return { kind: "started", runId: request.runId, sessionKey: request.sessionKey, sessionId: started.session.sessionId, acceptedAt, interruptedRunIds: [] };
     }
     store.insertRun({ ...record, status: "queued" });
+    lane.requests.set(request.runId, request);
     const interruptedRunIds: string[] = [];
     if (request.queueMode === "interrupt" && lane.active) {
       interruptedRunIds.push(lane.active.runId);
@@ -189,9 +198,9 @@ export class AgentRuntime implements AgentService {
   private startNext(lane: Lane): void {
     const runId = lane.queued.shift()!;
     const store = this.stores.ifOpen(lane.agentId);
-    const run = store?.getRun(runId);
-    if (!store || !run || run.status !== "queued") return this.schedule(lane);
-    const request = run.request as unknown as TurnRequest;
+    const request = lane.requests.get(runId);
+    lane.requests.delete(runId);
+    if (!store || !request) return this.schedule(lane);
     let started: StartedRun;
     try {
       started = store.startRun(runId, userEntryOf(request));
@@ -363,6 +372,7 @@ export class AgentRuntime implements AgentService {
     const store = this.stores.ifOpen(lane.agentId);
     for (const runId of runIds) {
       lane.queued.splice(lane.queued.indexOf(runId), 1);
+      lane.requests.delete(runId);
       const outcome = abortedBeforeStart({ runId, sessionKey: lane.sessionKey, sessionId: "", agentId: lane.agentId });
       store?.finishRun(runId, { status: "aborted", error: "aborted before it started", result: outcome as unknown as Record<string, unknown>, entries: [] });
       this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
@@ -389,7 +399,9 @@ export class AgentRuntime implements AgentService {
           const store = await this.store(agentId);
           interrupted += store.recoverInterrupted().length;
           for (const run of store.queuedRuns()) {
-            this.lane(agentId, run.sessionKey).queued.push(run.runId);
+            const lane = this.lane(agentId, run.sessionKey);
+            lane.queued.push(run.runId);
+            lane.requests.set(run.runId, run.request as unknown as TurnRequest);
             resumed++;
           }
         } catch (err) {
