@@ -163,16 +163,16 @@ test("reset starts a new transcript and keeps the old one; delete removes it whe
 
 test("search: snippets, scores, roles, session filter and hostile query text", async () => {
   const store = await openAgentStore(tempStorePath());
-  store.appendEntry("agent:main:a", message("user", "How do I deploy the gateway behind nginx?"));
-  store.appendEntry("agent:main:a", message("assistant", "To deploy it, put nginx in front and proxy the WebSocket upgrade."));
-  store.appendEntry("agent:main:a", message("toolResult", "deploy log: nginx restarted"));
-  store.appendEntry("agent:main:a", { type: "compaction", role: null, text: "deploy nginx summary", data: {}, runId: null, idempotencyKey: null });
-  store.appendEntry("agent:main:b", message("user", "nginx deploy on the other box, foo or bar near here"));
+  store.appendEntry("agent:main:a", message("user", "How do I deploy the gateway behind traefik?"));
+  store.appendEntry("agent:main:a", message("assistant", "To deploy it, put traefik in front and proxy the WebSocket upgrade."));
+  store.appendEntry("agent:main:a", message("toolResult", "deploy log: traefik restarted"));
+  store.appendEntry("agent:main:a", { type: "compaction", role: null, text: "deploy traefik summary", data: {}, runId: null, idempotencyKey: null });
+  store.appendEntry("agent:main:b", message("user", "traefik deploy on the other box, foo or bar near here"));
 
-  const hits = store.search("deploy nginx", { limit: 10 });
+  const hits = store.search("deploy traefik", { limit: 10 });
   assert.equal(hits.length, 3, "only user and assistant messages");
   assert.ok(hits.every((h) => h.role === "user" || h.role === "assistant"));
-  assert.ok(hits.every((h) => h.snippet.includes("nginx") && typeof h.score === "number" && typeof h.timestamp === "number"));
+  assert.ok(hits.every((h) => h.snippet.includes("traefik") && typeof h.score === "number" && typeof h.timestamp === "number"));
   assert.ok(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score, "best first");
   assert.equal(store.search("deploying", { limit: 10 }).length, 3, "stemmed");
   assert.equal(store.search("deploy", { limit: 1 }).length, 1);
