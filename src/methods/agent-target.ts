@@ -45,6 +45,16 @@ export function listedAgents(gateway: GatewayContext, agentId?: string): string[
   return [...new Set([...runtime.agentIds(), ...runtime.agentsOnDisk()])];
 }
 
+/** Aborts the session's run and starts a fresh transcript (a new session id); tells subscribers. */
+export async function startNewSession(gateway: GatewayContext, agentId: string, sessionKey: string, reason: string): Promise<SessionRow> {
+  const runtime = runtimeOf(gateway);
+  const store = await runtime.store(agentId);
+  runtime.abort(agentId, sessionKey);
+  const row = store.resetSession(sessionKey) ?? store.ensureSession(sessionKey);
+  runtime.sessionChanged(agentId, sessionKey, reason);
+  return row;
+}
+
 /** A session row as clients see it, with the session's active runs. */
 export function view(gateway: GatewayContext, row: SessionRow, agentId: string) {
   return sessionView(row, agentId, runtimeOf(gateway).activeRunIds(agentId, row.key));

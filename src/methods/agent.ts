@@ -4,7 +4,7 @@ import { identityFromWorkspace } from "../agents/workspace.js";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
 import { compileSchema } from "../protocol/validate.js";
-import { runtimeOf, sessionTarget } from "./agent-target.js";
+import { runtimeOf, sessionTarget, startNewSession } from "./agent-target.js";
 import { defineMethod, EmptyParams } from "./registry.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
@@ -79,10 +79,7 @@ export const agentMethod = defineMethod({
     const runtime = runtimeOf(gateway);
     const { agentId, sessionKey } = sessionTarget(gateway, params.sessionKey, params.agentId);
     if (RESET_COMMANDS.has(params.message.trim().toLowerCase())) {
-      const store = await runtime.store(agentId);
-      runtime.abort(agentId, sessionKey);
-      const row = store.resetSession(sessionKey) ?? store.ensureSession(sessionKey);
-      runtime.sessionChanged(agentId, sessionKey, "reset");
+      const row = await startNewSession(gateway, agentId, sessionKey, "reset");
       return { runId: params.idempotencyKey, status: "ok", summary: "completed", result: { payloads: [{ text: "Started a new session.", mediaUrl: null }], meta: { agentMeta: { sessionId: row.sessionId, sessionKey } } } };
     }
     const submitted = await runtime.submit({

@@ -5,7 +5,7 @@ import { availableProviders } from "../agents/model-resolution.js";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
 import { compileSchema } from "../protocol/validate.js";
-import { runtimeOf, sessionNotFound, sessionRow, sessionTarget, view } from "./agent-target.js";
+import { runtimeOf, sessionNotFound, sessionRow, sessionTarget, startNewSession, view } from "./agent-target.js";
 import { defineMethod } from "./registry.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
@@ -86,9 +86,7 @@ export const sessionsResetMethod = defineMethod({
     if (params.expectedSessionId && current && current.sessionId !== params.expectedSessionId) {
       throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `session ${sessionKey} is now ${current.sessionId}, not ${params.expectedSessionId}` });
     }
-    runtime.abort(agentId, sessionKey);
-    const row = current ? store.resetSession(sessionKey)! : store.ensureSession(sessionKey);
-    runtime.sessionChanged(agentId, sessionKey, params.reason ?? "reset");
+    const row = await startNewSession(gateway, agentId, sessionKey, params.reason ?? "reset");
     return { ok: true, key: sessionKey, entry: view(gateway, row, agentId) };
   },
 });

@@ -79,3 +79,31 @@ test("a new primary model applies to the next run of a running gateway", async (
   await c.close();
   await gw.stop();
 });
+
+test("`agent` with /new starts a fresh session (admins only); the old turns no longer reach the model", async () => {
+  const gw = await startFileGateway({ extraConfig: config() });
+  const c = await client(gw.url, ["operator.admin"]);
+  const writer = await client(gw.url);
+  const word = tag("old");
+  await chatEnd(c, (await sendChat(c, "fresh", `remember ${word}`)).runId);
+  const before = await c.call("chat.history", { sessionKey: "fresh" });
+
+  const refused = await writer.request("agent", { message: "/new", sessionKey: "fresh", idempotencyKey: randomUUID() });
+  assert.equal(refused.ok, false);
+  assert.equal(refused.error.code, "FORBIDDEN");
+
+  const reset = await c.request("agent", { message: "/new", sessionKey: "fresh", idempotencyKey: randomUUID() });
+  assert.equal(reset.ok, true, JSON.stringify(reset.error));
+  assert.equal(reset.payload.status, "ok");
+  assert.notEqual(reset.payload.result.meta.agentMeta.sessionId, before.sessionId);
+  const after = await c.call("chat.history", { sessionKey: "fresh" });
+  assert.equal(after.messages.length, 0);
+
+  const next = tag("new");
+  await chatEnd(c, (await sendChat(c, "fresh", `hello ${next}`)).runId);
+  const prompt = JSON.stringify(callsWith(standIn, next)[0].body);
+  assert.ok(!prompt.includes(word), "the reset session's prompt carries none of the old turns");
+  await c.close();
+  await writer.close();
+  await gw.stop();
+});
