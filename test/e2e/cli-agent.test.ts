@@ -69,6 +69,15 @@ type Final = { runId: string; status: string; summary: string; result: { payload
 type Listing = { path: string; count: number; totalCount: number; sessions: Array<{ key: string; sessionId: string; messageCount: number; model: string | null; modelProvider: string | null }> };
 
 describe("openclaw agent (gateway running)", () => {
+  test("gateway call agent prints the final result, not the interim accepted answer", async () => {
+    const params = JSON.stringify({ message: "hello call", idempotencyKey: "call-agent-1", sessionKey: "via-call" });
+    const r = await cli("gateway", "call", "agent", "--params", params);
+    assert.equal(r.code, 0, dump(r));
+    const final = json<Final>(r);
+    assert.equal(final.status, "ok", dump(r));
+    assert.equal(final.result.payloads[0]?.text, "echo: hello call");
+  });
+
   test("--json prints the final result: status ok and the reply in result.payloads[0].text", async () => {
     const r = await cli("agent", "--message", "hello json", "--json");
     assert.equal(r.code, 0, dump(r));

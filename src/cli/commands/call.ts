@@ -12,6 +12,7 @@ export async function callCommand(method: string, flags: ClientFlags & { params?
   if (!params || typeof params !== "object" || Array.isArray(params)) throw new CliError("--params must be a JSON object");
   const scopes = flags.scopes ? flags.scopes.split(",").map((s) => s.trim()).filter(Boolean) : ["operator.admin"];
   const target = resolveTarget(flags);
-  const result = await withClient(target, { scopes }, (client) => client.request(method, params));
+  // Two-stage methods (`agent`) answer "accepted" first; the call prints what they end with.
+  const result = await withClient(target, { scopes }, (client) => client.request(method, params, target.timeoutMs, { expectFinal: true }));
   printJson(result);
 }
