@@ -34,3 +34,10 @@ test("tails are trimmed to their limits, oldest first", () => {
   cache.append("s", [entry(4, "message", "x".repeat(1000))]);
   assert.deepEqual(cache.get("s", 5)?.entries.map((e) => e.seq), [3, 4]);
 });
+
+test("at most a few hundred sessions are kept, the least recently used go first", () => {
+  const cache = new HistoryCache();
+  for (let i = 0; i < 300; i++) cache.set(`s${i}`, 1, [entry(1)], limits);
+  assert.equal(cache.get("s0", 2), null, "the oldest tails were dropped");
+  assert.ok(cache.get("s299", 2), "the newest stays");
+});

@@ -1,6 +1,8 @@
 import type { TranscriptEntry } from "../store/types.js";
 
 const MAX_CACHED_BYTES = 32 * 1024 * 1024;
+/** Stateless API calls make a session each; they must not pile up here. */
+const MAX_CACHED_SESSIONS = 256;
 
 type Tail = { lastSeq: number; entries: TranscriptEntry[]; bytes: number; summary?: string; maxEntries: number; maxBytes: number };
 
@@ -11,7 +13,7 @@ const sizeOf = (entries: TranscriptEntry[]) => entries.reduce((n, e) => n + e.te
  * re-parse the whole history from the database every time. An entry is only trusted while the
  * session's transcript ends exactly where the cache ends (runs of one session never overlap, and
  * anything written in between, an injected note or a compaction, moves the end and forces a
- * reload). Least recently used sessions are dropped beyond a byte budget.
+ * reload). Least recently used sessions are dropped beyond a byte and a session budget.
  */
 export class HistoryCache {
   private tails = new Map<string, Tail>();
@@ -75,7 +77,7 @@ export class HistoryCache {
 
   private evict(): void {
     for (const [sessionId] of this.tails) {
-      if (this.bytes <= MAX_CACHED_BYTES) return;
+      if (this.bytes <= MAX_CACHED_BYTES && this.tails.size <= MAX_CACHED_SESSIONS) return;
       this.drop(sessionId);
     }
   }
