@@ -7,7 +7,7 @@ import { callModel } from "./providers/call-model.js";
 import { providerClient } from "./providers/clients.js";
 import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type Usage } from "./providers/types.js";
 import type { HistoryCache } from "./history-cache.js";
-import { buildSystemPrompt, entriesToMessages, fitHistory, reserveFor } from "./prompt.js";
+import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, reserveFor } from "./prompt.js";
 import type { RunEvent, RunOutcome, TurnRequest } from "./types.js";
 import { ensureWorkspace, identityFromWorkspace, loadBootstrapFiles } from "./workspace.js";
 
@@ -149,9 +149,15 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     const name = agent.identity.name ?? agent.name ?? identityFromWorkspace(agent.workspace).name;
     const files = loadBootstrapFiles(agent.workspace);
     let history = entriesToMessages(prior.entries);
+    const reserveTokens = reserveFor(contextWindow, request.streamParams?.maxTokens ?? maxTokens);
+    const messageTokens = estimateTokens(request.message);
+    if (messageTokens > contextWindow - reserveTokens) {
+      const message = `the message is too long for ${chain[0].ref}: about ${messageTokens} tokens, the model takes ${contextWindow - reserveTokens} (context window ${contextWindow})`;
+      throw new ProviderError(message, "context_overflow", { provider: chain[0].provider.config.id, model: chain[0].model });
+    }
     for (let round = 0; ; round++) {
       const draft = buildSystemPrompt({ agentName: name, workspace: agent.workspace, files, extra: request.extraSystemPrompt, compactionSummary: prior.summary });
-      const fitted = fitHistory({ system: draft, history, current: request.message, contextWindow, reserveTokens: reserveFor(contextWindow, request.streamParams?.maxTokens ?? maxTokens) });
+      const fitted = fitHistory({ system: draft, history, current: request.message, contextWindow, reserveTokens });
       const system = fitted.dropped > 0 ? `${draft}\n\n[${fitted.dropped} earlier messages of this conversation are not shown; they did not fit the model's context window.]` : draft;
       try {
         await streamOnce(ctx, chain, system, fitted.messages, attempt);

@@ -107,3 +107,20 @@ test("`agent` with /new starts a fresh session (admins only); the old turns no l
   await writer.close();
   await gw.stop();
 });
+
+test("a message longer than the model's window is refused with a clear error before any provider call", async () => {
+  const gw = await startFileGateway({
+    extraConfig: { ...config({ primary: "small/echo" }), models: { providers: { small: providerFor(standIn, [{ id: "echo", contextWindow: 1000 }]) } } },
+  });
+  const c = await client(gw.url);
+  const word = tag("huge");
+  const { runId } = await sendChat(c, "huge", `${word} ${"x".repeat(20_000)}`);
+  const end = await chatEnd(c, runId);
+  assert.equal(end.payload.state, "error");
+  assert.match(end.payload.errorMessage, /too long for small\/echo: about \d+ tokens, the model takes \d+/);
+  assert.equal(callsWith(standIn, word).length, 0, "the provider was not asked");
+  const history = await c.call("chat.history", { sessionKey: "huge" });
+  assert.equal(history.messages[0].role, "user", "the message itself is kept");
+  await c.close();
+  await gw.stop();
+});
