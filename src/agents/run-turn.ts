@@ -22,6 +22,8 @@ export type TurnContext = {
   agent: AgentDefinition;
   session: SessionRow;
   userEntry: TranscriptEntry | null;
+  /** Messages of runs merged into this one (`collect`), written after `userEntry`. */
+  collected?: TranscriptEntry[];
   store: AgentStore;
   config: ConfigSnapshot;
   env: Env;
@@ -206,6 +208,6 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     modelProvider: outcome.provider ?? null,
     model: outcome.model ?? null,
   });
-  if (ctx.userEntry) ctx.history.append(session.sessionId, [ctx.userEntry, ...finished.entries]);
+  if (ctx.userEntry) ctx.history.append(session.sessionId, [ctx.userEntry, ...(ctx.collected ?? []), ...finished.entries]);
   return { outcome, entries: finished.entries };
 }

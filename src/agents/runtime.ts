@@ -208,14 +208,33 @@ export class AgentRuntime implements AgentService {
       log.error(`run ${runId} could not start (it stays queued for the next start): ${(err as Error).message}`);
       return this.schedule(lane);
     }
-    this.launch(lane, store, request, started, false);
+    this.launch(lane, store, request, started, false, request.queueMode === "collect" ? this.collect(lane, store) : []);
+  }
+
+  /** `collect`: the turns waiting right behind in the same mode join this run as one turn. */
+  private collect(lane: Lane, store: AgentStore): Collected[] {
+    const joined: Collected[] = [];
+    while (lane.queued.length > 0) {
+      const runId = lane.queued[0];
+      const request = lane.requests.get(runId);
+      if (request?.queueMode !== "collect") break;
+      try {
+        joined.push({ request, started: store.startRun(runId, userEntryOf(request)) });
+      } catch (err) {
+        log.error(`run ${runId} could not join the collected turn (it runs on its own): ${(err as Error).message}`);
+        break;
+      }
+      lane.queued.shift();
+      lane.requests.delete(runId);
+    }
+    return joined;
   }
 
   /**
    * Makes a started run the lane's active run and runs its turn; `deferred` lets the caller answer
    * (ack, `accepted`) and subscribe before the run's first event.
    */
-  private launch(lane: Lane, store: AgentStore, request: TurnRequest, started: StartedRun, deferred: boolean): void {
+  private launch(lane: Lane, store: AgentStore, request: TurnRequest, started: StartedRun, deferred: boolean, collected: Collected[] = []): void {
     const runId = request.runId;
     const agent = this.agent(lane.agentId);
     const controller = new AbortController();
@@ -227,17 +246,22 @@ export class AgentRuntime implements AgentService {
     const timer = timeoutMs > 0 ? setTimeout(() => controller.abort("timeout" satisfies StopCause), Math.min(timeoutMs, 2 ** 31 - 1)) : null;
     timer?.unref();
     const session = started.session;
+    const userEntries = [started.userEntry, ...collected.map((c) => c.started.userEntry)].filter((e): e is TranscriptEntry => e !== null);
     const begin = () => {
-      this.emit({ type: "start", runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
-      if (started.userEntry) this.notifyEntries(lane.agentId, lane.sessionKey, [started.userEntry]);
+      for (const id of [runId, ...collected.map((c) => c.request.runId)]) {
+        this.emit({ type: "start", runId: id, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt }, lane.agentId, lane.sessionKey);
+      }
+      this.notifyEntries(lane.agentId, lane.sessionKey, userEntries);
     };
     const execute = () => {
       if (!agent) return this.failUnknownAgent(store, runId, lane, session.sessionId, startedAt);
+      const message = [request.message, ...collected.map((c) => c.request.message)].join("\n\n");
       return runTurn({
-        request,
+        request: collected.length > 0 ? { ...request, message } : request,
         agent,
         session,
         userEntry: started.userEntry,
+        collected: userEntries.slice(1),
         store,
         config: this.opts.config(),
         env: this.env,
@@ -263,15 +287,31 @@ export class AgentRuntime implements AgentService {
         lane.active = null;
         this.running--;
         this.notifyEntries(lane.agentId, lane.sessionKey, entries);
-        this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
-        this.listeners.delete(runId);
-        for (const end of this.enders.get(runId) ?? []) end(outcome);
-        this.enders.delete(runId);
+        this.endRun(runId, outcome, lane);
+        for (const c of collected) this.endCollected(store, c.request.runId, outcome, lane);
         if (lane.queued.length === 0) this.lanes.delete(lane.key);
         else this.schedule(lane);
         this.drainWaiting();
       })
       .catch((err: Error) => log.error(`run ${runId}: ending it failed: ${err.stack ?? err.message}`));
+  }
+
+  private endRun(runId: string, outcome: RunOutcome, lane: Lane): void {
+    this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
+    this.listeners.delete(runId);
+    for (const end of this.enders.get(runId) ?? []) end(outcome);
+    this.enders.delete(runId);
+  }
+
+  /** A run merged into another ends with that run's outcome; its reply is the shared one. */
+  private endCollected(store: AgentStore, runId: string, shared: RunOutcome, lane: Lane): void {
+    const outcome: RunOutcome = { ...shared, runId };
+    try {
+      store.finishRun(runId, { status: outcome.status, error: outcome.error?.message ?? null, result: { ...outcome, collectedInto: shared.runId }, entries: [] });
+    } catch (err) {
+      log.error(`run ${runId} could not be recorded: ${(err as Error).message}`);
+    }
+    this.endRun(runId, outcome, lane);
   }
 
   private failUnknownAgent(store: AgentStore, runId: string, lane: Lane, sessionId: string, startedAt: number) {
@@ -375,10 +415,7 @@ export class AgentRuntime implements AgentService {
       lane.requests.delete(runId);
       const outcome = abortedBeforeStart({ runId, sessionKey: lane.sessionKey, sessionId: "", agentId: lane.agentId });
       store?.finishRun(runId, { status: "aborted", error: "aborted before it started", result: outcome as unknown as Record<string, unknown>, entries: [] });
-      this.emit({ type: "end", runId, outcome }, lane.agentId, lane.sessionKey);
-      for (const end of this.enders.get(runId) ?? []) end(outcome);
-      this.enders.delete(runId);
-      this.listeners.delete(runId);
+      this.endRun(runId, outcome, lane);
     }
   }
 
@@ -445,6 +482,9 @@ export class AgentRuntime implements AgentService {
 }
 
 type StartedRun = ReturnType<AgentStore["startRun"]>;
+
+/** A waiting turn folded into the run ahead of it (`collect`). */
+type Collected = { request: TurnRequest; started: StartedRun };
 
 const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

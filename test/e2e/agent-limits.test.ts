@@ -124,3 +124,28 @@ test("a message longer than the model's window is refused with a clear error bef
   await c.close();
   await gw.stop();
 });
+
+test("queueMode collect folds the turns waiting behind a run into one model call; each run gets the shared reply", async () => {
+  const gw = await startFileGateway({ extraConfig: config() });
+  const c = await client(gw.url);
+  const word = tag("collect");
+  const first = await sendChat(c, "gather", `first ${word} MARK:slow:80`);
+  const second = await sendChat(c, "gather", `second ${word}`, { queueMode: "collect" });
+  const third = await sendChat(c, "gather", `third ${word}`, { queueMode: "collect" });
+  assert.equal(second.ack.queued, true);
+  const ends = await Promise.all([first, second, third].map(({ runId }) => chatEnd(c, runId)));
+  assert.deepEqual(ends.map((e) => e.payload.state), ["final", "final", "final"]);
+  const calls = callsWith(standIn, word);
+  assert.equal(calls.length, 2, "the two waiting turns became one call");
+  const merged = JSON.stringify(calls[1].body);
+  assert.ok(merged.includes(`second ${word}`) && merged.includes(`third ${word}`), "both messages reached the model together");
+  assert.equal(ends[1].payload.message.content[0].text, ends[2].payload.message.content[0].text, "both runs end with the shared reply");
+  const history = await c.call("chat.history", { sessionKey: "gather" });
+  assert.deepEqual(history.messages.map((m: { role: string }) => m.role), ["user", "assistant", "user", "user", "assistant"], "every message is in the transcript");
+  const next = tag("after");
+  await chatEnd(c, (await sendChat(c, "gather", next)).runId);
+  const prompt = JSON.stringify(callsWith(standIn, next)[0].body);
+  assert.ok(prompt.includes(`second ${word}`) && prompt.includes(`third ${word}`), "the next turn's history has both collected messages");
+  await c.close();
+  await gw.stop();
+});
