@@ -21,7 +21,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
+import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
 
 export type AgentLoadConfig = {
   mode: "turn" | "completions" | "turns" | "capacity" | "history";
@@ -381,22 +381,6 @@ function connect(url: string, token: string, id: string, timeoutMs = 10_000): Pr
   });
 }
 
-function closeAndWait(ws: WebSocket, timeoutMs = 2000): Promise<void> {
-  return new Promise((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve();
-    const timer = setTimeout(() => {
-      ws.terminate();
-      resolve();
-    }, timeoutMs);
-    ws.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.on("error", () => {});
-    ws.close();
-  });
-}
-
 /** Request/response over one socket; events go to `onEvent` (raw text, so callers can skip parsing). */
 class Rpc {
   private pending = new Map<string, (frame: Frame) => void>();
@@ -450,7 +434,7 @@ class Rpc {
 
   close(): Promise<void> {
     this.closing = true;
-    return closeAndWait(this.ws);
+    return closeAndWait(this.ws, 2000);
   }
 }
 

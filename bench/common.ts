@@ -277,3 +277,20 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[idx];
 }
+
+/** Closes a socket and waits for the close (terminating it after `timeoutMs`). */
+export function closeAndWait(ws: WebSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) return resolve();
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, timeoutMs);
+    ws.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.on("error", () => {});
+    ws.close();
+  });
+}

@@ -14,7 +14,7 @@
  */
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
+import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
 
 export type LoadConfig = {
   mode: "rpc" | "handshake";
@@ -166,22 +166,6 @@ function handshake(url: string, token: string, id: string, timeoutMs: number): P
     ws.on("message", onMessage);
     ws.on("error", onError);
     ws.on("close", onClose);
-  });
-}
-
-function closeAndWait(ws: WebSocket, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve();
-    const timer = setTimeout(() => {
-      ws.terminate();
-      resolve();
-    }, timeoutMs);
-    ws.once("close", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    ws.on("error", () => {});
-    ws.close();
   });
 }
 

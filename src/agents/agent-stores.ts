@@ -26,6 +26,13 @@ export class AgentStores {
     return pending;
   }
 
+  /** The store if the agent has a database; reading never creates one. */
+  existing(agentId: string): Promise<AgentStore | null> {
+    const open = this.open.get(agentId);
+    if (open) return Promise.resolve(open);
+    return existsSync(agentStorePath(this.stateDir, agentId)) ? this.get(agentId) : Promise.resolve(null);
+  }
+
   /** The store when it is already open (health and status must not wait or load the driver). */
   ifOpen(agentId: string): AgentStore | null {
     return this.open.get(agentId) ?? null;

@@ -1,8 +1,7 @@
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { AgentStore, SessionRow, TranscriptEntry } from "../store/types.js";
-import { resolveModelChain } from "./model-resolution.js";
+import { chainClients, resolveModelChain } from "./model-resolution.js";
 import { callModel } from "./providers/call-model.js";
-import { providerClient } from "./providers/clients.js";
 import type { AgentRuntime } from "./runtime.js";
 
 const MAX_SCANNED_ENTRIES = 5000;
@@ -31,7 +30,7 @@ async function modelSummary(runtime: AgentRuntime, agentId: string, config: Conf
   if (!agent) return null;
   const resolution = await resolveModelChain({ agent, config: config.config, env: process.env, configPath: config.path });
   if (!resolution.ok) return null;
-  const chain = await Promise.all(resolution.chain.map(async (c) => ({ ref: c.ref, model: c.model, client: await providerClient(c.provider.config) })));
+  const chain = await chainClients(resolution.chain);
   let summary = "";
   for await (const event of callModel(chain, { system: SUMMARY_PROMPT, messages: [{ role: "user", content: text }], signal: AbortSignal.timeout(SUMMARY_TIMEOUT_MS) })) {
     if (event.type === "text") summary += event.delta;

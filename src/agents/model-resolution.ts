@@ -2,6 +2,8 @@ import type { GatewayConfig } from "../config/schema.js";
 import type { Env } from "../config/paths.js";
 import type { AgentDefinition } from "./agent-config.js";
 import { detectLocalProviders } from "./local-models.js";
+import type { ModelChainEntry } from "./providers/call-model.js";
+import { providerClient } from "./providers/clients.js";
 import { BUILTIN_PROVIDERS, configuredProviders, modelLimits, parseModelRef, type CatalogProvider } from "./model-catalog.js";
 
 export type ModelCandidate = { ref: string; provider: CatalogProvider; model: string; contextWindow: number; maxTokens?: number };
@@ -75,4 +77,9 @@ export async function resolveModelChain(opts: { agent: AgentDefinition; config: 
   }
   if (chain.length === 0) return { ok: false, message: `No usable model: ${problems.join("; ")}. ${noModelGuidance(opts.configPath)}` };
   return { ok: true, chain };
+}
+
+/** The chain with each provider's client, as callModel takes it. */
+export function chainClients(chain: ModelCandidate[]): Promise<ModelChainEntry[]> {
+  return Promise.all(chain.map(async (c) => ({ ref: c.ref, model: c.model, client: await providerClient(c.provider.config) })));
 }

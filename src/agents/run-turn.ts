@@ -2,9 +2,8 @@ import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { Env } from "../config/paths.js";
 import type { AgentStore, NewEntry, SessionRow, TranscriptEntry } from "../store/types.js";
 import type { AgentDefinition } from "./agent-config.js";
-import { resolveModelChain, type ModelCandidate } from "./model-resolution.js";
+import { chainClients, resolveModelChain, type ModelCandidate } from "./model-resolution.js";
 import { callModel } from "./providers/call-model.js";
-import { providerClient } from "./providers/clients.js";
 import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type Usage } from "./providers/types.js";
 import type { HistoryCache } from "./history-cache.js";
 import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, reserveFor } from "./prompt.js";
@@ -53,7 +52,7 @@ function priorEntries(ctx: TurnContext, contextWindow: number): { entries: Trans
 type Attempt = { text: string; toolCalls: ToolCall[]; usage: Usage; stopReason?: StopReason; provider?: string; model?: string; api?: string; responseId?: string };
 
 async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: string, messages: ModelMessage[], attempt: Attempt): Promise<void> {
-  const clients = await Promise.all(chain.map(async (c) => ({ ref: c.ref, model: c.model, client: await providerClient(c.provider.config) })));
+  const clients = await chainClients(chain);
   const params = ctx.request.streamParams ?? {};
   let saveTimer: NodeJS.Timeout | null = null;
   const savePartial = () => {

@@ -103,6 +103,11 @@ export class AgentRuntime implements AgentService {
     return this.stores.get(agentId);
   }
 
+  /** The agent's store if it has a database; reading never creates one. */
+  existingStore(agentId: string): Promise<AgentStore | null> {
+    return this.stores.existing(agentId);
+  }
+
   /** The store when it is already open (health and status must not wait or load the driver). */
   openStore(agentId: string): AgentStore | null {
     return this.stores.ifOpen(agentId);
@@ -365,9 +370,8 @@ export class AgentRuntime implements AgentService {
 
   async wait(runId: string, timeoutMs: number, agentId?: string): Promise<RunOutcome | null> {
     if (!this.isLive(runId)) {
-      const agents = agentId ? [agentId] : [...new Set([...this.agentIds(), ...this.agentsOnDisk()])];
-      for (const id of agents) {
-        const run = (await this.store(id)).getRun(runId);
+      for (const id of agentId ? [agentId] : this.agentsOnDisk()) {
+        const run = (await this.existingStore(id))?.getRun(runId);
         if (run && run.status !== "queued" && run.status !== "running") return (run.result as unknown as RunOutcome | null) ?? outcomeOfRow(run, id);
       }
       if (!this.isLive(runId)) return null;

@@ -1,4 +1,4 @@
-import type { RunStatus, SessionRow, TranscriptEntry } from "../store/types.js";
+import type { SessionRow, TranscriptEntry } from "../store/types.js";
 import { sessionKind } from "./session-key.js";
 
 /** A transcript entry as chat.history and session.message show it. */
@@ -19,8 +19,6 @@ export function entryToMessage(entry: TranscriptEntry): Record<string, unknown> 
     __openclaw: meta,
   };
 }
-
-const STATUS_OF_RUN: Partial<Record<RunStatus, string>> = { ok: "done", error: "failed" };
 
 /** The wire shape of a session row (sessions.list, sessions.changed, chat.history sessionInfo). */
 export function sessionView(row: SessionRow, agentId: string, activeRunIds: string[]): Record<string, unknown> {
@@ -45,7 +43,7 @@ export function sessionView(row: SessionRow, agentId: string, activeRunIds: stri
     cacheRead: row.cacheReadTokens,
     totalTokens: row.totalTokens,
     messageCount: row.messageCount,
-    ...(row.status ? { status: activeRunIds.length > 0 ? "running" : (STATUS_OF_RUN[row.status as RunStatus] ?? row.status) } : {}),
+    ...(row.status ? { status: activeRunIds.length > 0 ? "running" : row.status } : {}),
     abortedLastRun: row.abortedLastRun,
     ...(row.lastRunId ? { lastRunId: row.lastRunId } : {}),
     ...(row.lastRunError ? { lastRunError: row.lastRunError } : {}),

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { agentStorePath } from "../agents/agent-config.js";
+import { parseModelRef } from "../agents/model-catalog.js";
 import { resolveSessionKey } from "../agents/session-key.js";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import type { GatewayContext } from "../server/context.js";
@@ -21,11 +20,8 @@ export function sessionTarget(gateway: GatewayContext, rawKey: string | undefine
 }
 
 /** The agent's store for reading: null when the agent never stored anything (nothing is created). */
-export async function readableStore(gateway: GatewayContext, agentId: string): Promise<AgentStore | null> {
-  const runtime = runtimeOf(gateway);
-  const open = runtime.openStore(agentId);
-  if (open) return open;
-  return existsSync(agentStorePath(gateway.stateDir, agentId)) ? runtime.store(agentId) : null;
+export function readableStore(gateway: GatewayContext, agentId: string): Promise<AgentStore | null> {
+  return runtimeOf(gateway).existingStore(agentId);
 }
 
 export async function sessionRow(gateway: GatewayContext, agentId: string, sessionKey: string): Promise<{ store: AgentStore; row: SessionRow } | null> {
@@ -43,6 +39,13 @@ export function listedAgents(gateway: GatewayContext, agentId?: string): string[
   if (agentId) return [sessionTarget(gateway, undefined, agentId).agentId];
   const runtime = runtimeOf(gateway);
   return [...new Set([...runtime.agentIds(), ...runtime.agentsOnDisk()])];
+}
+
+/** The model a session would use next, as far as config says (no provider is asked). */
+export function modelDefaults(gateway: GatewayContext, agentId: string, row?: SessionRow | null) {
+  const agent = runtimeOf(gateway).agent(agentId);
+  const ref = parseModelRef(row?.modelOverride ?? agent?.model.primary ?? "");
+  return { ...(ref ? { modelProvider: ref.provider, model: ref.model } : {}), modelSelectionTarget: "session" };
 }
 
 /** Aborts the session's run and starts a fresh transcript (a new session id); tells subscribers. */

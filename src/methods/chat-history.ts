@@ -1,13 +1,12 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { parseModelRef } from "../agents/model-catalog.js";
 import { entryToMessage, sessionView } from "../agents/views.js";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
 import { compileSchema } from "../protocol/validate.js";
 import type { GatewayContext } from "../server/context.js";
-import type { AgentStore, SessionRow, TranscriptEntry } from "../store/types.js";
+import type { AgentStore, TranscriptEntry } from "../store/types.js";
 import { agentIdentity } from "./agent.js";
-import { runtimeOf, sessionNotFound, sessionRow, sessionTarget } from "./agent-target.js";
+import { modelDefaults, runtimeOf, sessionNotFound, sessionRow, sessionTarget } from "./agent-target.js";
 import { defineMethod } from "./registry.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
@@ -64,13 +63,6 @@ function messagesOf(entries: TranscriptEntry[], maxChars: number | undefined): R
   return entries.filter((e) => e.type === "message").map((e) => clip(entryToMessage(e), maxChars));
 }
 
-/** The model a session would use next, as far as config says (no provider is asked). */
-export function sessionDefaults(gateway: GatewayContext, agentId: string, row?: SessionRow | null) {
-  const agent = runtimeOf(gateway).agent(agentId);
-  const ref = parseModelRef(row?.modelOverride ?? agent?.model.primary ?? "");
-  return { ...(ref ? { modelProvider: ref.provider, model: ref.model } : {}), modelSelectionTarget: "session" };
-}
-
 function lastSeq(store: AgentStore, sessionId: string): number {
   return store.history(sessionId, { limit: 1 }).entries[0]?.seq ?? 0;
 }
@@ -79,7 +71,7 @@ async function history(gateway: GatewayContext, params: HistoryRequest) {
   const runtime = runtimeOf(gateway);
   const { agentId, sessionKey } = sessionTarget(gateway, params.sessionKey, params.agentId);
   const found = await sessionRow(gateway, agentId, sessionKey);
-  const defaults = sessionDefaults(gateway, agentId, found?.row);
+  const defaults = modelDefaults(gateway, agentId, found?.row);
   const queued = runtime.queuedRunIds(agentId, sessionKey);
   if (!found) return { sessionKey, messages: [], hasMore: false, totalMessages: 0, defaults, pendingInputs: { items: [], total: 0 } };
   const { store, row } = found;
@@ -173,7 +165,7 @@ export const chatMetadataMethod = defineMethod({
     return {
       agentId,
       ...(params.sessionKey ? { sessionKey } : {}),
-      ...sessionDefaults(gateway, agentId, found?.row),
+      ...modelDefaults(gateway, agentId, found?.row),
       thinkingLevels: [{ id: "off", label: "off" }],
       thinkingOptions: ["off"],
       thinkingDefault: "off",

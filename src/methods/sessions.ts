@@ -3,8 +3,7 @@ import { agentStorePath } from "../agents/agent-config.js";
 import { Scope } from "../protocol/scopes.js";
 import { compileSchema } from "../protocol/validate.js";
 import type { SessionRow } from "../store/types.js";
-import { listedAgents, readableStore, sessionNotFound, sessionRow, sessionTarget, view } from "./agent-target.js";
-import { sessionDefaults } from "./chat-history.js";
+import { listedAgents, modelDefaults, readableStore, sessionNotFound, sessionRow, sessionTarget, view } from "./agent-target.js";
 import { defineMethod } from "./registry.js";
 
 const NonEmpty = Type.String({ minLength: 1 });
@@ -52,7 +51,7 @@ export const sessionsListMethod = defineMethod({
       offset,
       nextOffset: hasMore ? offset + sessions.length : null,
       hasMore,
-      defaults: sessionDefaults(gateway, defaultId),
+      defaults: modelDefaults(gateway, defaultId),
       sessions,
     };
   },
@@ -113,7 +112,7 @@ export const sessionsDescribeMethod = defineMethod({
     const { agentId, sessionKey } = sessionTarget(gateway, params.key, params.agentId);
     const found = await sessionRow(gateway, agentId, sessionKey);
     if (!found) throw sessionNotFound(sessionKey);
-    return { key: sessionKey, session: view(gateway, found.row, agentId), defaults: sessionDefaults(gateway, agentId, found.row) };
+    return { key: sessionKey, session: view(gateway, found.row, agentId), defaults: modelDefaults(gateway, agentId, found.row) };
   },
 });
 

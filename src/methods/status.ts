@@ -3,7 +3,7 @@ import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
 import { configuredChannels } from "../server/channel-summary.js";
 import { disabledHeartbeat, sessionsSummary } from "../server/health.js";
-import { sessionDefaults } from "./chat-history.js";
+import { modelDefaults } from "./agent-target.js";
 import { defineMethod } from "./registry.js";
 
 const StatusParams = compileSchema(
@@ -33,7 +33,7 @@ export const statusMethod = defineMethod({
       const summary = sessionsSummary(gateway, agentId);
       return { agentId, path: admin ? summary.path : "[redacted]", count: summary.count, recent: admin ? summary.recent : [] };
     });
-    const defaults = sessionDefaults(gateway, agentIds[0]);
+    const defaults = modelDefaults(gateway, agentIds[0]);
     return {
       runtimeVersion: gateway.version,
       heartbeat: { defaultAgentId: agentIds[0], agents: agentIds.map((agentId) => ({ agentId, enabled, every, everyMs, waitingForRoute: false })) },
