@@ -1,0 +1,17 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { GatewayConfig } from "../../../config/schema.js";
+import { resolveExecSettings } from "./exec-config.js";
+
+test("defaults follow OpenClaw: 1800 s timeout, 10 s yield, 30 min retention", () => {
+  assert.deepEqual(resolveExecSettings({}, "main"), { timeoutSeconds: 1800, backgroundMs: 10_000, cleanupMs: 1_800_000, passEnv: [], pathPrepend: [] });
+});
+
+test("tools.exec is read and an agent's tools.exec overrides it; values are clamped", () => {
+  const config = {
+    tools: { exec: { timeoutSeconds: 60, backgroundMs: 1, cleanupMs: 5, passEnv: ["NPM_TOKEN"], pathPrepend: ["~/bin"] } },
+    agents: { entries: { ops: { tools: { exec: { timeoutSeconds: 0 } } } } },
+  } as GatewayConfig;
+  assert.deepEqual(resolveExecSettings(config, "main", "/home/u"), { timeoutSeconds: 60, backgroundMs: 10, cleanupMs: 60_000, passEnv: ["NPM_TOKEN"], pathPrepend: ["/home/u/bin"] });
+  assert.equal(resolveExecSettings(config, "ops").timeoutSeconds, 0);
+});
