@@ -16,6 +16,10 @@
  *   the same kind of window (the provider's own ceiling, for context).
  * - "history": chat.history {limit} repeated `calls` times, then a walk through the whole
  *   session with offset paging.
+ * - "toolround": sequential POST /v1/chat/completions interleaving a plain turn, a turn with one
+ *   tool round (the model asks for the no-op `agents_list`, the gateway runs it, the model
+ *   answers) and a plain request straight to the stand-in: the round's cost over the provider's
+ *   own time is toolround − plain − direct.
  * CPU of the processes in `pids` (utime+stime from /proc) is sampled at the window edges.
  */
 import { Agent, request as httpRequest } from "node:http";
@@ -24,7 +28,7 @@ import WebSocket from "ws";
 import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
 
 export type AgentLoadConfig = {
-  mode: "turn" | "completions" | "turns" | "capacity" | "history";
+  mode: "turn" | "completions" | "turns" | "capacity" | "history" | "toolround";
   /** ws://127.0.0.1:<gateway port>/ */
   wsUrl?: string;
   token?: string;
@@ -106,7 +110,19 @@ export type HistoryResult = {
 
 export type TurnResult = { mode: "turn"; ms: number; text: string };
 
-export type AgentLoadResult = TurnResult | CompletionsResult | TurnsResult | CapacityResult | HistoryResult;
+export type ToolRoundResult = {
+  mode: "toolround";
+  requests: number;
+  plain: Stats;
+  toolRound: Stats;
+  direct: Stats;
+  /** toolRound.p50 − plain.p50 − direct.p50: what one round adds beyond the second model call's own time. */
+  addedP50Ms: number;
+  errors: number;
+  firstError: string | null;
+};
+
+export type AgentLoadResult = TurnResult | CompletionsResult | TurnsResult | CapacityResult | HistoryResult | ToolRoundResult;
 
 type Frame = { type?: string; id?: string; event?: string; ok?: boolean; payload?: Record<string, unknown>; error?: { message?: string } };
 
@@ -290,6 +306,47 @@ async function runCompletions(cfg: AgentLoadConfig): Promise<CompletionsResult> 
     errors,
     firstError,
   };
+}
+
+const NOOP_TOOL_SCRIPT = `MARK:script ${JSON.stringify([{ name: "agents_list", args: {} }])}`;
+
+async function runToolRound(cfg: AgentLoadConfig): Promise<ToolRoundResult> {
+  const warmup = cfg.warmup ?? 50;
+  const requests = cfg.requests ?? 300;
+  const direct = { url: new URL(cfg.directUrl!), agent: new Agent({ keepAlive: true, maxSockets: 1 }), headers: {} as Record<string, string>, model: "echo" };
+  const gateway = { url: new URL(cfg.gatewayUrl!), agent: new Agent({ keepAlive: true, maxSockets: 1 }), headers: { authorization: `Bearer ${cfg.token}` }, model: "openclaw" };
+  const samples = { plain: [] as number[], toolRound: [] as number[], direct: [] as number[] };
+  let errors = 0;
+  let firstError: string | null = null;
+  const series = [
+    { name: "plain", target: gateway, text: (i: number) => `ping ${i}`, expect: "echo: " },
+    { name: "toolRound", target: gateway, text: (i: number) => `tool ${i} ${NOOP_TOOL_SCRIPT}`, expect: "script done: " },
+    { name: "direct", target: direct, text: (i: number) => `ping ${i}`, expect: "echo: " },
+  ] as const;
+  for (let i = 0; i < warmup + requests; i++) {
+    for (let j = 0; j < series.length; j++) {
+      const s = series[(i + j) % series.length];
+      let answer: HttpAnswer;
+      try {
+        answer = await post(s.target.url, s.target.agent, s.target.headers, completionBody(s.target.model, s.text(i), false), false);
+      } catch (err) {
+        answer = { status: 0, firstContentMs: null, totalMs: 0, body: (err as Error).message };
+      }
+      if (answer.status !== 200 || !answer.body.includes(s.expect)) {
+        errors++;
+        firstError ??= `${s.name}: HTTP ${answer.status} ${answer.body.slice(0, 300)}`;
+        if (errors > 20) throw new Error(`too many failed requests; first: ${firstError}`);
+        continue;
+      }
+      if (i >= warmup) samples[s.name].push(answer.totalMs);
+    }
+  }
+  direct.agent.destroy();
+  gateway.agent.destroy();
+  const plain = stats(samples.plain);
+  const toolRound = stats(samples.toolRound);
+  const directStats = stats(samples.direct);
+  return { mode: "toolround", requests, plain, toolRound, direct: directStats, addedP50Ms: round(toolRound.p50 - plain.p50 - directStats.p50), errors, firstError };
 }
 
 async function runCapacity(cfg: AgentLoadConfig): Promise<CapacityResult> {
@@ -652,7 +709,7 @@ async function main(): Promise<void> {
     process.stderr.write(`agent load generator (${cfg.mode}) hard timeout after ${hardMs} ms\n`);
     process.exit(1);
   }, hardMs).unref();
-  const run = { turn: runOneTurn, completions: runCompletions, turns: runTurns, capacity: runCapacity, history: runHistory }[cfg.mode];
+  const run = { turn: runOneTurn, completions: runCompletions, turns: runTurns, capacity: runCapacity, history: runHistory, toolround: runToolRound }[cfg.mode];
   if (!run) throw new Error(`unknown mode ${String(cfg.mode)}`);
   const result: AgentLoadResult = await run(cfg);
   process.stdout.write(JSON.stringify(result) + "\n");

@@ -10,21 +10,24 @@
  *  3. chat.history on a 10,000-message session (the state database is filled before the gateway
  *     starts, through the same store code the gateway reads it with): limit 200, and an offset walk
  *  4. idle RSS with the provider configured, after one turn and ~2 s idle
+ *  5. one tool round (the model asks for a no-op tool, the gateway runs it, the model answers) over
+ *     /v1/chat/completions: what it adds beyond the provider's own time for the extra call
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { BENCH_TOKEN, HOST, freePort, procRssKiB, sleep, spawnNode, stopProcess, waitHealthy, type Managed } from "./common.js";
-import type { AgentLoadConfig, AgentLoadResult, CapacityResult, CompletionsResult, HistoryResult, TurnsResult } from "./agent-load.js";
+import type { AgentLoadConfig, AgentLoadResult, CapacityResult, CompletionsResult, HistoryResult, ToolRoundResult, TurnsResult } from "./agent-load.js";
 
-export const AGENT_GOALS = { addedP50Ms: 2, turnsPerSec: 1000, historyPageMs: 20, idleRssMB: 70 } as const;
+export const AGENT_GOALS = { addedP50Ms: 2, turnsPerSec: 1000, historyPageMs: 20, idleRssMB: 70, toolRoundAddedP50Ms: 1 } as const;
 
 export const AGENT_PLAN = {
   completions: { warmup: 50, requests: 300 },
   turns: { connections: 5, sessions: 50, warmupMs: 1000, durationMs: 5000 },
   capacity: { concurrency: 50, warmupMs: 500, durationMs: 3000 },
   history: { turns: 5000, calls: 50, limit: 200 },
+  toolRound: { warmup: 30, requests: 200 },
   idleMs: 2000,
 } as const;
 
@@ -41,6 +44,7 @@ export type AgentSection = {
   turns: TurnsResult;
   capacity: CapacityResult;
   history: HistoryResult;
+  toolRound: ToolRoundResult;
   errors: number;
 };
 
@@ -191,12 +195,15 @@ export async function runAgentSection(paths: AgentPaths, log: (line: string) => 
     const history = await agentLoad<HistoryResult>(paths, { ...common, mode: "history", sessionKey: HISTORY_SESSION, calls: AGENT_PLAN.history.calls, limit: AGENT_PLAN.history.limit }, 30_000);
     log(`  chat.history limit ${AGENT_PLAN.history.limit}: p50 ${history.calls.p50} ms, p99 ${history.calls.p99} ms; walk ${history.walk.pages} pages in ${history.walk.totalMs} ms`);
 
+    const toolRound = await agentLoad<ToolRoundResult>(paths, { ...common, mode: "toolround", ...AGENT_PLAN.toolRound }, 60_000);
+    log(`  one tool round: p50 ${toolRound.toolRound.p50} ms vs plain ${toolRound.plain.p50} ms and the provider direct ${toolRound.direct.p50} ms: adds ${toolRound.addedP50Ms} ms`);
+
     const rssAfterLoadKiB = procRssKiB(gateway.pid);
     if (gateway.exited()) throw new Error(`gateway exited during the agent section:\n${gateway.tail()}`);
     await stopProcess(gateway, 5000);
     await stopProcess(standIn, 2000);
-    const errors = completions.errors + turns.errors + capacity.errors + history.errors;
-    return { ok: true, seconds: (performance.now() - t0) / 1000, prefillMs, idleRssKiB, rssAfterLoadKiB, warmTurnMs: warm.ms, completions, turns, capacity, history, errors };
+    const errors = completions.errors + turns.errors + capacity.errors + history.errors + toolRound.errors;
+    return { ok: true, seconds: (performance.now() - t0) / 1000, prefillMs, idleRssKiB, rssAfterLoadKiB, warmTurnMs: warm.ms, completions, turns, capacity, history, toolRound, errors };
   } catch (err) {
     const error = (err as Error).message;
     log(`  agent section failed: ${error}`);
@@ -219,11 +226,13 @@ export function agentGoals(s: AgentSection | AgentSectionFailure): Goal[] {
   const turns = s.ok ? s.turns.turnsPerSec : null;
   const page = s.ok ? s.history.calls.p50 : null;
   const rss = s.ok ? mb(s.idleRssKiB) : null;
+  const round = s.ok ? s.toolRound.addedP50Ms : null;
   return [
     { name: "chat completions latency added by the gateway, p50", metric: "completionsAddedP50Ms", value: r2(added), goal: `< ${AGENT_GOALS.addedP50Ms} ms`, pass: added !== null && added < AGENT_GOALS.addedP50Ms },
     { name: "chat turns/s over the WebSocket (50 sessions)", metric: "chatTurnsPerSec", value: r1(turns), goal: `>= ${AGENT_GOALS.turnsPerSec}`, pass: turns !== null && turns >= AGENT_GOALS.turnsPerSec },
     { name: "chat.history page (limit 200, 10k messages), p50", metric: "historyPageMs", value: r2(page), goal: `< ${AGENT_GOALS.historyPageMs} ms`, pass: page !== null && page < AGENT_GOALS.historyPageMs },
     { name: "idle RSS with one provider, after one turn", metric: "idleRssWithProviderMB", value: rss, goal: `< ${AGENT_GOALS.idleRssMB} MB`, pass: rss !== null && rss < AGENT_GOALS.idleRssMB },
+    { name: "one tool round over the provider's own time, p50", metric: "toolRoundAddedP50Ms", value: r2(round), goal: `< ${AGENT_GOALS.toolRoundAddedP50Ms} ms`, pass: round !== null && round < AGENT_GOALS.toolRoundAddedP50Ms },
   ];
 }
 
@@ -258,6 +267,8 @@ export function agentRows(s: AgentSection | AgentSectionFailure, idleRssNoProvid
     ["  offset walk pages, page p50 / max, ms", `${h.walk.pages}: ${pair(h.walk.page.p50, h.walk.page.max)}`, "", "", "", ""],
     ["idle RSS, provider + 1 turn / no provider, MB", pair(mb(s.idleRssKiB), mb(idleRssNoProviderKiB)), "", "", `< ${AGENT_GOALS.idleRssMB}`, result(3)],
     ["  RSS after agent load, MB", fmt(mb(s.rssAfterLoadKiB)), "", "", "", ""],
+    ["turn with one no-op tool round p50, ms (b: plain turn)", fmt(s.toolRound.toolRound.p50), fmt(s.toolRound.plain.p50), ratio(s.toolRound.toolRound.p50, s.toolRound.plain.p50), "", ""],
+    ["  round added beyond the provider's own time p50, ms", fmt(r2(s.toolRound.addedP50Ms)), fmt(s.toolRound.direct.p50), "", `< ${AGENT_GOALS.toolRoundAddedP50Ms}`, result(4)],
   ];
 }
 
@@ -280,6 +291,7 @@ export function agentJson(s: AgentSection | AgentSectionFailure): Record<string,
     standInCapacity: s.capacity,
     turnsVsStandIn: r2(s.turns.turnsPerSec / s.capacity.requestsPerSec),
     history: s.history,
+    toolRound: s.toolRound,
     idleRssWithProviderMB: mb(s.idleRssKiB),
     rssAfterLoadMB: mb(s.rssAfterLoadKiB),
     warmTurnMs: s.warmTurnMs,

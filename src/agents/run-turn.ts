@@ -4,11 +4,15 @@ import type { AgentStore, NewEntry, SessionRow, TranscriptEntry } from "../store
 import type { AgentDefinition } from "./agent-config.js";
 import { chainClients, resolveModelChain, type ModelCandidate } from "./model-resolution.js";
 import { callModel } from "./providers/call-model.js";
-import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type Usage } from "./providers/types.js";
+import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type ToolChoice, type ToolSchema, type Usage } from "./providers/types.js";
 import type { HistoryCache } from "./history-cache.js";
 import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, reserveFor } from "./prompt.js";
 import type { RunEvent, RunOutcome, TurnRequest } from "./types.js";
 import { ensureWorkspace, identityFromWorkspace, loadBootstrapFiles } from "./workspace.js";
+import { maxToolRounds, runToolCalls, type TurnTools } from "./tool-round.js";
+import { toolSchemas } from "./tools/registry.js";
+import { sessionSandboxed } from "./tools/sandbox-mode.js";
+import type { ToolDefinition } from "./tools/types.js";
 
 /** Why a run was stopped from outside; the AbortSignal's reason carries one of these. */
 export type StopCause = "aborted" | "timeout" | "interrupted";
@@ -29,7 +33,13 @@ export type TurnContext = {
   signal: AbortSignal;
   startedAt: number;
   history: HistoryCache;
+  /** The gateway's tools; null when the run may only talk. */
+  tools: TurnTools | null;
   emit(event: RunEvent): void;
+  /** Entries committed while the run goes on (tool calls and results), for live subscribers. */
+  onEntries(entries: TranscriptEntry[]): void;
+  /** `steer` turns waiting behind this run, taken at a tool boundary (their user messages, committed). */
+  takeSteered?(): TranscriptEntry[];
 };
 
 const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 });
@@ -51,7 +61,9 @@ function priorEntries(ctx: TurnContext, contextWindow: number): { entries: Trans
 
 type Attempt = { text: string; toolCalls: ToolCall[]; usage: Usage; stopReason?: StopReason; provider?: string; model?: string; api?: string; responseId?: string };
 
-async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: string, messages: ModelMessage[], attempt: Attempt): Promise<void> {
+type OfferedTools = { schemas: ToolSchema[]; toolChoice?: ToolChoice };
+
+async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: string, messages: ModelMessage[], attempt: Attempt, offered: OfferedTools): Promise<void> {
   const clients = await chainClients(chain);
   const params = ctx.request.streamParams ?? {};
   let saveTimer: NodeJS.Timeout | null = null;
@@ -67,8 +79,8 @@ async function streamOnce(ctx: TurnContext, chain: ModelCandidate[], system: str
     const events = callModel(clients, {
       system,
       messages,
-      ...(ctx.request.clientTools?.length ? { tools: ctx.request.clientTools } : {}),
-      ...(ctx.request.toolChoice ? { toolChoice: ctx.request.toolChoice } : {}),
+      ...(offered.schemas.length > 0 ? { tools: offered.schemas } : {}),
+      ...(offered.toolChoice ? { toolChoice: offered.toolChoice } : {}),
       ...params,
       signal: ctx.signal,
     });
@@ -111,7 +123,7 @@ function assistantEntry(attempt: Attempt, runId: string, extra: Record<string, u
     runId,
     idempotencyKey: null,
     data: {
-      content: [{ type: "text", text: attempt.text }],
+      content: [{ type: "text", text: attempt.text }, ...attempt.toolCalls.map((c) => ({ type: "toolCall", id: c.id, name: c.name, arguments: c.arguments }))],
       ...(attempt.api ? { api: attempt.api } : {}),
       ...(attempt.provider ? { provider: attempt.provider, model: attempt.model } : {}),
       usage: { input: u.input, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite, totalTokens: u.total },
@@ -121,6 +133,56 @@ function assistantEntry(attempt: Attempt, runId: string, extra: Record<string, u
       ...extra,
     },
   };
+}
+
+function addUsage(into: Usage, add: Usage): void {
+  into.input += add.input;
+  into.output += add.output;
+  into.cacheRead += add.cacheRead;
+  into.cacheWrite += add.cacheWrite;
+  into.total += add.total;
+}
+
+type RunTools = { turn: TurnTools | null; byName: Map<string, ToolDefinition>; schemas: ToolSchema[]; sandboxed: boolean; maxRounds: number };
+
+/** The gateway tools policy offers this run, plus the caller's own (client) tools. */
+function offerTools(ctx: TurnContext, primary: ModelCandidate): RunTools {
+  const clientTools = ctx.request.clientTools ?? [];
+  if (!ctx.tools) return { turn: null, byName: new Map(), schemas: clientTools, sandboxed: false, maxRounds: 0 };
+  const config = ctx.config.config;
+  const sandboxed = sessionSandboxed(config, ctx.agent.id, ctx.session.key);
+  const policy = { agentId: ctx.agent.id, sessionKey: ctx.session.key, sandboxed, surface: "agent" as const, provider: primary.provider.config.id, model: primary.model };
+  const clientNames = new Set(clientTools.map((t) => t.name));
+  const definitions = ctx.tools.registry.available(config, policy).filter((d) => !clientNames.has(d.name));
+  return { turn: ctx.tools, byName: new Map(definitions.map((d) => [d.name, d])), schemas: [...toolSchemas(definitions), ...clientTools], sandboxed, maxRounds: maxToolRounds(config) };
+}
+
+/**
+ * One model call with the history fitted to the window. The estimate can be wrong for unusual
+ * text; a model that still says "too long" is asked once more with half the history.
+ */
+async function callFitted(
+  ctx: TurnContext,
+  chain: ModelCandidate[],
+  system: string,
+  history: ModelMessage[],
+  afterCurrent: ModelMessage[],
+  attempt: Attempt,
+  opts: { contextWindow: number; reserveTokens: number; offered: OfferedTools },
+): Promise<void> {
+  let kept = history;
+  for (let retry = 0; ; retry++) {
+    const fitted = fitHistory({ system, history: kept, current: ctx.request.message, contextWindow: opts.contextWindow, reserveTokens: opts.reserveTokens });
+    const prompt = fitted.dropped > 0 ? `${system}\n\n[${fitted.dropped} earlier messages of this conversation are not shown; they did not fit the model's context window.]` : system;
+    try {
+      await streamOnce(ctx, chain, prompt, [...fitted.messages, ...afterCurrent], attempt, opts.offered);
+      return;
+    } catch (err) {
+      const overflow = err instanceof ProviderError && err.reason === "context_overflow" && attempt.text === "" && retry === 0 && kept.length > 0;
+      if (!overflow) throw err;
+      kept = kept.slice(Math.ceil(kept.length / 2));
+    }
+  }
 }
 
 /**
@@ -134,6 +196,13 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
   const base = { runId: request.runId, sessionKey: session.key, sessionId: session.sessionId, agentId: agent.id, startedAt: ctx.startedAt };
   let outcome: RunOutcome;
   const entries: NewEntry[] = [];
+  const total = zeroUsage();
+  const persisted: TranscriptEntry[] = [];
+  const persist = (entry: NewEntry) => {
+    const written = ctx.store.appendEntry(session.key, entry);
+    persisted.push(written);
+    ctx.onEntries([written]);
+  };
   try {
     ensureWorkspace(agent.workspace, agent.skipBootstrap);
     const resolution = await resolveModelChain({
@@ -149,27 +218,44 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     const prior = priorEntries(ctx, contextWindow);
     const name = agent.identity.name ?? agent.name ?? identityFromWorkspace(agent.workspace).name;
     const files = loadBootstrapFiles(agent.workspace);
-    let history = entriesToMessages(prior.entries);
+    const history = entriesToMessages(prior.entries);
     const reserveTokens = reserveFor(contextWindow, request.streamParams?.maxTokens ?? maxTokens);
     const messageTokens = estimateTokens(request.message);
     if (messageTokens > contextWindow - reserveTokens) {
       const message = `the message is too long for ${chain[0].ref}: about ${messageTokens} tokens, the model takes ${contextWindow - reserveTokens} (context window ${contextWindow})`;
       throw new ProviderError(message, "context_overflow", { provider: chain[0].provider.config.id, model: chain[0].model });
     }
+    const tools = offerTools(ctx, chain[0]);
+    const draft = buildSystemPrompt({ agentName: name, workspace: agent.workspace, files, extra: request.extraSystemPrompt, compactionSummary: prior.summary });
+    const afterCurrent: ModelMessage[] = [];
     for (let round = 0; ; round++) {
-      const draft = buildSystemPrompt({ agentName: name, workspace: agent.workspace, files, extra: request.extraSystemPrompt, compactionSummary: prior.summary });
-      const fitted = fitHistory({ system: draft, history, current: request.message, contextWindow, reserveTokens });
-      const system = fitted.dropped > 0 ? `${draft}\n\n[${fitted.dropped} earlier messages of this conversation are not shown; they did not fit the model's context window.]` : draft;
-      try {
-        await streamOnce(ctx, chain, system, fitted.messages, attempt);
-        break;
-      } catch (err) {
-        // The estimate can be wrong for unusual text; a model that still says "too long" gets half.
-        const overflow = err instanceof ProviderError && err.reason === "context_overflow" && attempt.text === "" && round === 0 && history.length > 0;
-        if (!overflow) throw err;
-        history = history.slice(Math.ceil(history.length / 2));
+      const lastRound = tools.turn !== null && round >= tools.maxRounds;
+      const note = lastRound ? `\n\n[This run has used its ${tools.maxRounds} tool rounds: answer now with what you have, without calling tools.]` : "";
+      await callFitted(ctx, chain, draft + note, history, afterCurrent, attempt, {
+        contextWindow,
+        reserveTokens,
+        offered: { schemas: tools.schemas, toolChoice: lastRound ? "none" : request.toolChoice },
+      });
+      addUsage(total, attempt.usage);
+      const calls = attempt.toolCalls;
+      const forClient = calls.some((c) => request.clientTools?.some((t) => t.name === c.name));
+      if (!tools.turn || lastRound || calls.length === 0 || forClient) break;
+      persist(assistantEntry(attempt, request.runId));
+      const spoken = attempt.text;
+      Object.assign(attempt, { text: "", toolCalls: [], usage: zeroUsage(), stopReason: undefined });
+      const results = await runToolCalls(
+        { agentId: agent.id, sessionKey: session.key, workspace: agent.workspace, runId: request.runId, sandboxed: tools.sandboxed, config: ctx.config.config, env: ctx.env, signal: ctx.signal, tools: tools.turn, offered: tools.byName, emit: ctx.emit, persist },
+        calls,
+      );
+      afterCurrent.push({ role: "assistant", content: spoken, toolCalls: calls }, ...results);
+      for (const steered of ctx.takeSteered?.() ?? []) {
+        persisted.push(steered);
+        afterCurrent.push({ role: "user", content: steered.text });
       }
     }
+    // Calls left after the last round were never run; only the caller's own tools go back to it.
+    if (tools.turn && !attempt.toolCalls.some((c) => request.clientTools?.some((t) => t.name === c.name))) attempt.toolCalls = [];
+    attempt.usage = total;
     entries.push(assistantEntry(attempt, request.runId));
     outcome = { ...base, status: "ok", text: attempt.text, toolCalls: attempt.toolCalls, stopReason: attempt.stopReason ?? "stop", usage: attempt.usage, provider: attempt.provider, model: attempt.model, endedAt: Date.now() };
   } catch (err) {
@@ -179,7 +265,7 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
       const status = cause === "timeout" ? "timeout" : cause === "interrupted" ? "interrupted" : "aborted";
       if (attempt.text) entries.push(assistantEntry(attempt, request.runId, { stopReason: status, [status]: true }));
       entries.push({ type: "abort", role: null, text: `run ${status}`, runId: request.runId, idempotencyKey: null, data: { reason: cause, partialChars: attempt.text.length } });
-      outcome = { ...base, status, text: attempt.text, toolCalls: attempt.toolCalls, stopReason: status === "aborted" ? "aborted" : status === "timeout" ? "timeout" : "aborted", usage: attempt.usage, provider: attempt.provider, model: attempt.model, endedAt };
+      outcome = { ...base, status, text: attempt.text, toolCalls: attempt.toolCalls, stopReason: status === "aborted" ? "aborted" : status === "timeout" ? "timeout" : "aborted", usage: total, provider: attempt.provider, model: attempt.model, endedAt };
     } else {
       const failure = err instanceof ProviderError ? err : null;
       const message = failure ? failure.message : `agent run failed: ${(err as Error).message}`;
@@ -190,7 +276,7 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
         text: attempt.text,
         toolCalls: attempt.toolCalls,
         stopReason: "error",
-        usage: attempt.usage,
+        usage: total,
         provider: attempt.provider ?? (failure?.details.provider || undefined),
         model: attempt.model ?? (failure?.details.model || undefined),
         error: { message, ...(failure ? { reason: failure.reason } : {}), ...(failure?.details.status ? { status: failure.details.status } : {}) },
@@ -207,6 +293,6 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     modelProvider: outcome.provider ?? null,
     model: outcome.model ?? null,
   });
-  if (ctx.userEntry) ctx.history.append(session.sessionId, [ctx.userEntry, ...(ctx.collected ?? []), ...finished.entries]);
+  if (ctx.userEntry) ctx.history.append(session.sessionId, [ctx.userEntry, ...(ctx.collected ?? []), ...persisted, ...finished.entries]);
   return { outcome, entries: finished.entries };
 }

@@ -13,6 +13,7 @@ import { HistoryCache } from "./history-cache.js";
 import { resolveSessionKey } from "./session-key.js";
 import { resolveModelChain } from "./model-resolution.js";
 import { runTurn, type StopCause } from "./run-turn.js";
+import type { TurnTools } from "./tool-round.js";
 import type { AgentService, RunEvent, RunOutcome, SubmitResult, TurnRequest } from "./types.js";
 
 const log = createLogger("agents");
@@ -39,7 +40,7 @@ type Lane = {
 
 type Listener = (event: RunEvent) => void;
 
-export type AgentRuntimeOptions = { stateDir: string; config: () => ConfigSnapshot; env?: Env; home?: string };
+export type AgentRuntimeOptions = { stateDir: string; config: () => ConfigSnapshot; env?: Env; home?: string; tools?: TurnTools };
 
 /**
  * Runs agent turns: per-session lanes (runs of one session never overlap), a global concurrency
@@ -213,16 +214,19 @@ export class AgentRuntime implements AgentService {
       log.error(`run ${runId} could not start (it stays queued for the next start): ${(err as Error).message}`);
       return this.schedule(lane);
     }
-    this.launch(lane, store, request, started, false, request.queueMode === "collect" ? this.collect(lane, store) : []);
+    this.launch(lane, store, request, started, false, request.queueMode === "collect" ? this.collect(lane, store, "collect") : []);
   }
 
-  /** `collect`: the turns waiting right behind in the same mode join this run as one turn. */
-  private collect(lane: Lane, store: AgentStore): Collected[] {
+  /**
+   * The turns waiting at the head of the lane in `mode` join the active run: `collect` when it
+   * starts (one model call for all), `steer` at its next tool boundary (read before the next call).
+   */
+  private collect(lane: Lane, store: AgentStore, mode: "collect" | "steer"): Collected[] {
     const joined: Collected[] = [];
     while (lane.queued.length > 0) {
       const runId = lane.queued[0];
       const request = lane.requests.get(runId);
-      if (request?.queueMode !== "collect") break;
+      if (request?.queueMode !== mode) break;
       try {
         joined.push({ request, started: store.startRun(runId, userEntryOf(request)) });
       } catch (err) {
@@ -273,6 +277,16 @@ export class AgentRuntime implements AgentService {
         signal: controller.signal,
         startedAt,
         history: this.history,
+        tools: this.opts.tools ?? null,
+        takeSteered: () => {
+          const joined = this.collect(lane, store, "steer");
+          collected.push(...joined);
+          const entries = joined.map((c) => c.started.userEntry).filter((e): e is TranscriptEntry => e !== null);
+          for (const c of joined) this.emit({ type: "start", runId: c.request.runId, sessionKey: lane.sessionKey, sessionId: session.sessionId, agentId: lane.agentId, startedAt: Date.now() }, lane.agentId, lane.sessionKey);
+          this.notifyEntries(lane.agentId, lane.sessionKey, entries);
+          return entries;
+        },
+        onEntries: (entries) => this.notifyEntries(lane.agentId, lane.sessionKey, entries),
         emit: (event) => {
           if (event.type === "text") active.text = event.text;
           this.emit(event, lane.agentId, lane.sessionKey);

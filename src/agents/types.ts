@@ -1,3 +1,4 @@
+import type { AgentDefinition } from "./agent-config.js";
 import type { FailureReason, SamplingParams, StopReason, ToolCall, ToolChoice, ToolSchema, Usage } from "./providers/types.js";
 
 export type QueueMode = "steer" | "followup" | "collect" | "interrupt";
@@ -55,6 +56,9 @@ export type RunEvent =
   /** `text` is the cumulative assistant text after this delta. */
   | { type: "text"; runId: string; delta: string; text: string }
   | { type: "tool_call"; runId: string; call: ToolCall }
+  /** Partial output of a gateway tool while it runs. */
+  | { type: "tool_update"; runId: string; call: ToolCall; text?: string; details?: Record<string, unknown> }
+  | { type: "tool_result"; runId: string; call: ToolCall; content: string; details?: Record<string, unknown>; isError: boolean; durationMs: number }
   | { type: "end"; runId: string; outcome: RunOutcome };
 
 export type SubmitResult =
@@ -69,6 +73,8 @@ export interface AgentService {
   /** Configured top-level agent ids, the default first. */
   agentIds(): string[];
   hasAgent(agentId: string): boolean;
+  /** The configured agent (workspace, model, identity), or undefined. */
+  agent(agentId: string): AgentDefinition | undefined;
   /**
    * Accepts a turn: commits it as a queued run before returning, so it survives a crash, and
    * starts it right after the caller's current task (its ack goes out before any run event).

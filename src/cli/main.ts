@@ -81,6 +81,39 @@ async function runGatewayAction(opts: Record<string, unknown>): Promise<void> {
   await runGateway(opts);
 }
 
+function addApprovalsCommands(program: Command): void {
+  const cmd = () => import("./commands/approvals.js");
+  const approvals = program
+    .command("approvals")
+    .alias("exec-approvals")
+    .description("exec approvals: pending requests, their answers, standing grants and the approvals file");
+  addClientOptions(approvals.command("pending").alias("list").description("list the exec approvals waiting for an answer (id, agent, age, command)")).action(
+    async (opts) => (await cmd()).approvalsPendingCommand(opts),
+  );
+  addClientOptions(approvals.command("resolve <id> <decision>").description("answer a pending approval: allow-once | allow-always | deny"))
+    .option("--reason <text>", "a local note for the confirmation (not sent)")
+    .action(async (id: string, decision: string, opts) => (await cmd()).approvalsResolveCommand(id, decision, opts));
+  addClientOptions(approvals.command("approve <id>").description("allow a pending command once (--always: allow it from now on, here)"))
+    .option("--always", "allow-always: remember this exact command in this directory")
+    .action(async (id: string, opts) => (await cmd()).approvalsResolveCommand(id, opts.always ? "allow-always" : "allow-once", opts));
+  addClientOptions(approvals.command("deny <id>").description("refuse a pending command")).action(async (id: string, opts) => (await cmd()).approvalsResolveCommand(id, "deny", opts));
+  addClientOptions(approvals.command("get").description("print the exec approvals file (local state dir, or --gateway for the running gateway's)"))
+    .option("--gateway", "ask the running gateway (exec.approvals.get)")
+    .action(async (opts) => (await cmd()).approvalsGetCommand(opts));
+  addClientOptions(approvals.command("set").description("replace the exec approvals file with a JSON5 document (--file or --stdin)"))
+    .option("--file <path>", "read the document from this file")
+    .option("--stdin", "read the document from stdin")
+    .option("--gateway", "replace the running gateway's (exec.approvals.set)")
+    .action(async (opts) => (await cmd()).approvalsSetCommand(opts));
+  const grants = approvals.command("grants").description("standing grants made by allow-always answers");
+  addClientOptions(grants.command("list").description("list standing grants, most recently used first"))
+    .option("--limit <n>", "maximum rows (1-500, default 200)")
+    .action(async (opts) => (await cmd()).approvalsGrantsListCommand(opts));
+  addClientOptions(grants.command("revoke <grantId>").description("revoke a standing grant; the next run of that command asks again")).action(
+    async (grantId: string, opts) => (await cmd()).approvalsGrantsRevokeCommand(grantId, opts),
+  );
+}
+
 function buildProgram(): Command {
   const program = new Command("openclaw")
     .description("OpenClaw Gateway: the control plane of your personal AI assistant, on one port.\nRoot flags: --dev (profile ~/.openclaw-dev, port 19001), --profile <name> (~/.openclaw-<name>).")
@@ -164,6 +197,8 @@ function buildProgram(): Command {
     .option("--agent <id>", "agent id when the key is not a full agent:<id>:… key")
     .option("--out <file>", "write to this file (mode 0600) instead of stdout")
     .action(async (key: string, opts) => (await import("./commands/sessions.js")).sessionsExportCommand(key, opts));
+
+  addApprovalsCommands(program);
 
   const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
   addServiceCommands(daemon);

@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
+import { hooksConfigIssues } from "../http/hooks/config.js";
 
 const closed = { additionalProperties: false } as const;
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -144,5 +145,6 @@ export function validateConfig(value: unknown): ConfigIssue[] {
   if (gateway?.bind === "custom" && (!gateway.customBindHost || !isIPv4(gateway.customBindHost))) {
     issues.push({ path: "gateway.customBindHost", message: "bind=custom requires an IPv4 address in gateway.customBindHost" });
   }
+  issues.push(...hooksConfigIssues((value as GatewayConfig).hooks));
   return issues;
 }

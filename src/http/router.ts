@@ -1,30 +1,41 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createLogger } from "../infra/logger.js";
 import type { GatewayContext } from "../server/context.js";
+import { resolveHooksConfig } from "./hooks/config.js";
+import { handleHooks, isHooksPath } from "./hooks/route.js";
 import { CHAT_COMPLETIONS_PATH, handleChatCompletions } from "./openai/chat-completions.js";
 import { EMBEDDINGS_PATH, handleEmbeddings } from "./openai/embeddings.js";
 import { sendApiJson, sendPlainText } from "./openai/errors.js";
 import { handleModels, MODELS_PATH } from "./openai/models.js";
 import { handleResponses, RESPONSES_PATH } from "./openai/responses.js";
 import { handleProbe } from "./probes.js";
+import { handleToolsInvoke, TOOLS_INVOKE_PATH } from "./tools-invoke.js";
 
 const log = createLogger("http");
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, pathname: string) => Promise<void>;
 
-/** Which OpenAI-compatible endpoints the live config turns on (both default off). */
-export type EnabledEndpoints = { chatCompletions: boolean; responses: boolean };
+/** Which optional routes the live config turns on: the OpenAI-compatible endpoints and the hooks base path (all default off). */
+export type EnabledEndpoints = { chatCompletions: boolean; responses: boolean; hooksPath?: string };
 
 export function enabledEndpoints(gateway: GatewayContext): EnabledEndpoints {
-  const endpoints = gateway.config().config.gateway?.http?.endpoints;
-  return { chatCompletions: endpoints?.chatCompletions?.enabled === true, responses: endpoints?.responses?.enabled === true };
+  const config = gateway.config().config;
+  const endpoints = config.gateway?.http?.endpoints;
+  const hooks = resolveHooksConfig(config);
+  return {
+    chatCompletions: endpoints?.chatCompletions?.enabled === true,
+    responses: endpoints?.responses?.enabled === true,
+    ...(hooks ? { hooksPath: hooks.basePath } : {}),
+  };
 }
 
 /** The §0.1 dispatch order for the routes this gateway serves; null falls through to 404. */
 export function routeFor(pathname: string, enabled: EnabledEndpoints): RouteHandler | null {
+  if (enabled.hooksPath !== undefined && isHooksPath(pathname, enabled.hooksPath)) return handleHooks;
   const anyCompat = enabled.chatCompletions || enabled.responses;
   if (anyCompat && (pathname === MODELS_PATH || pathname.startsWith(`${MODELS_PATH}/`))) return handleModels;
   if (anyCompat && pathname === EMBEDDINGS_PATH) return handleEmbeddings;
+  if (pathname === TOOLS_INVOKE_PATH) return handleToolsInvoke;
   if (enabled.responses && pathname === RESPONSES_PATH) return handleResponses;
   if (enabled.chatCompletions && pathname === CHAT_COMPLETIONS_PATH) return handleChatCompletions;
   return null;

@@ -1,3 +1,4 @@
+import type { AgentDefinition } from "../agents/agent-config.js";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +8,7 @@ import type { AgentService, RunEvent, RunOutcome, SubmitResult, TurnRequest } fr
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT } from "../server/auth-rate-limit.js";
 import type { ResolvedAuth } from "../server/auth.js";
 import type { GatewayContext, GatewayPhase } from "../server/context.js";
+import { SystemEventQueue } from "../server/system-events.js";
 import { handleHttpRequest } from "./router.js";
 
 /** What the fake agent does with one submitted turn. */
@@ -44,6 +46,10 @@ export class FakeAgents implements AgentService {
   }
   hasAgent(agentId: string): boolean {
     return this.ids.includes(agentId);
+  }
+  agent(agentId: string): AgentDefinition | undefined {
+    if (!this.hasAgent(agentId)) return undefined;
+    return { id: agentId, isDefault: agentId === this.ids[0], workspace: `/tmp/openclaw-fake-workspace-${agentId}`, model: { fallbacks: [] }, identity: {}, skipBootstrap: true, timeoutSeconds: 60 };
   }
 
   async submit(turn: TurnRequest): Promise<SubmitResult> {
@@ -136,7 +142,7 @@ export class FakeAgents implements AgentService {
   }
 }
 
-export type TestConfig = { gateway?: Record<string, unknown> };
+export type TestConfig = { gateway?: Record<string, unknown>; hooks?: Record<string, unknown>; agents?: Record<string, unknown> };
 
 /** A GatewayContext with just what the HTTP router uses. */
 export type TestGateway = {
@@ -163,6 +169,7 @@ export function testGateway(config: TestConfig = BOTH_ENDPOINTS, auth: ResolvedA
     auth: () => currentAuth,
     phase: () => phase,
     rateLimiter: new AuthRateLimiter(DEFAULT_RATE_LIMIT),
+    systemEvents: new SystemEventQueue(),
     agents,
     activeRequests: 0,
     breaker: () => null,

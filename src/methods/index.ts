@@ -15,6 +15,8 @@ import {
 import { sessionsAbortMethod, sessionsCompactMethod, sessionsDeleteMethod, sessionsPatchMethod, sessionsResetMethod } from "./sessions-edit.js";
 import { sessionsSearchMethod, sessionsUsageMethod } from "./sessions-search.js";
 import { configGetMethod } from "./config-get.js";
+import { approvalGetMethod, approvalResolveMethod } from "./approval-unified.js";
+import { execApprovalMethods } from "./exec-approvals.js";
 import { configApplyMethod, configPatchMethod, configSchemaMethod, configSetMethod } from "./config-write.js";
 import { healthMethod } from "./health.js";
 import { logsTailMethod } from "./logs-tail.js";
@@ -22,6 +24,7 @@ import { lastHeartbeatMethod, systemPresenceMethod } from "./presence.js";
 import { MethodRegistry } from "./registry.js";
 import { statusMethod } from "./status.js";
 import { systemEventMethod } from "./system-event.js";
+import { toolsCatalogMethod, toolsInvokeMethod } from "./tools.js";
 
 export function createCoreRegistry(): MethodRegistry {
   return new MethodRegistry().register(
@@ -64,5 +67,10 @@ export function createCoreRegistry(): MethodRegistry {
     sessionsSearchMethod,
     modelsListMethod,
     modelsAuthStatusMethod,
+    ...execApprovalMethods,
+    approvalGetMethod,
+    approvalResolveMethod,
+    toolsCatalogMethod,
+    toolsInvokeMethod,
   );
 }

@@ -5,6 +5,7 @@ export const ErrorCodes = {
   notPaired: "NOT_PAIRED",
   notLinked: "NOT_LINKED",
   agentTimeout: "AGENT_TIMEOUT",
+  approvalNotFound: "APPROVAL_NOT_FOUND",
 } as const;
 
 export type ErrorShape = {

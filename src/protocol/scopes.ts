@@ -40,6 +40,8 @@ const EVENT_SCOPES: Record<string, readonly string[]> = {
   "session.message": [Scope.read],
   "session.tool": [Scope.read],
   "chat.metadata.changed": [Scope.read, Scope.sessionsRead],
+  "exec.approval.requested": [Scope.approvals],
+  "exec.approval.resolved": [Scope.approvals],
 };
 
 /** Unknown events are not delivered (fail closed). */

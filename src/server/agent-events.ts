@@ -70,6 +70,22 @@ export class AgentEventBroadcaster implements RuntimeObserver {
         this.agent(event.runId, stream, "tool", data, {}, "tool-events");
         return;
       }
+      case "tool_update": {
+        const stream = this.runs.get(event.runId);
+        if (!stream) return;
+        const data = { phase: "update", name: event.call.name, toolCallId: event.call.id, ...(event.text !== undefined ? { partialResult: event.text } : {}), ...(event.details ? { details: event.details } : {}) };
+        this.agent(event.runId, stream, "tool", data, {}, "tool-events");
+        return;
+      }
+      case "tool_result": {
+        const stream = this.runs.get(event.runId);
+        if (!stream) return;
+        const data = { phase: "result", name: event.call.name, toolCallId: event.call.id, result: event.content, isError: event.isError, durationMs: event.durationMs, ...(event.details ? { details: event.details } : {}) };
+        this.agent(event.runId, stream, "tool", data, {}, "tool-events");
+        // The next round's text starts afresh; chat deltas carry one assistant message at a time.
+        stream.text = "";
+        return;
+      }
       case "end":
         this.end(event.runId, event.outcome, run);
         return;

@@ -1,4 +1,6 @@
 import type { AgentService } from "../agents/types.js";
+import type { ExecApprovals } from "../agents/tools/approvals/index.js";
+import type { GatewayTools } from "../agents/tools/gateway-tools.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
@@ -49,6 +51,10 @@ export type GatewayContext = {
   readonly systemEvents: SystemEventQueue;
   /** Agent runs, sessions and models (src/agents). */
   readonly agents: AgentService;
+  /** Exec approvals: the command gate, pending requests and the approvals file (absent in bare servers). */
+  readonly approvals?: ExecApprovals;
+  /** The tool registry and host shared by agent runs, `/tools/invoke` and `tools.invoke`. */
+  readonly tools?: GatewayTools;
   readonly advertisedEvents: readonly string[];
   /** Requests being handled right now; a restart waits for them (bounded). */
   activeRequests: number;

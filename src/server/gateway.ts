@@ -24,7 +24,7 @@ import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./a
 import { GatewayConnection } from "./connection.js";
 import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
-import { AgentRuntime } from "../agents/runtime.js";
+import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
 import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
@@ -36,7 +36,7 @@ const log = createLogger("gateway");
 
 export const ADVERTISED_EVENTS = [
   "connect.challenge", "agent", "chat", "chat.metadata.changed", "session.message", "session.tool", "sessions.changed",
-  "presence", "tick", "shutdown", "health",
+  "presence", "tick", "shutdown", "health", "exec.approval.requested", "exec.approval.resolved",
 ] as const;
 
 export type GatewayOptions = {
@@ -52,8 +52,8 @@ export type GatewayOptions = {
   intervals?: { tickMs?: number; pingMs?: number; healthMs?: number };
   control?: GatewayControl;
   breaker?: () => BreakerState | null;
-  /** The process's agent runtime, kept across in-process restarts; a bare server makes its own. */
-  agents?: AgentRuntime;
+  /** The process's agent runtime, tools and approvals, kept across in-process restarts; a bare server makes its own. */
+  agents?: AgentStack;
 };
 
 export type RunningGateway = {
@@ -131,7 +131,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   let context!: GatewayContext;
   const health = new HealthMonitor(() => context);
-  const agents = opts.agents ?? new AgentRuntime({ stateDir: opts.stateDir, config: () => config });
+  const stack = opts.agents ?? createAgentStack({ stateDir: opts.stateDir, config: () => config, events });
+  const { agents, approvals, tools } = stack;
   context = {
     version: GATEWAY_VERSION,
     bootId,
@@ -154,6 +155,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     eventLoop,
     systemEvents: new SystemEventQueue(),
     agents,
+    approvals,
+    tools,
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,
@@ -240,7 +243,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       for (const conn of connections) conn.ws.terminate();
       await closed;
       detachAgents();
-      if (!opts.agents) await agents.shutdown(AGENT_DRAIN_MS);
+      if (!opts.agents) await closeAgentStack(stack, AGENT_DRAIN_MS);
       eventLoop.stop();
       log.info(`gateway stopped (${reason})`);
     })();

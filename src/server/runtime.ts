@@ -5,7 +5,8 @@ import { ConfigWatcher } from "../config/watcher.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { BootHistory, type BreakerState } from "./boot-history.js";
 import { refreshHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
-import { AgentRuntime } from "../agents/runtime.js";
+import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
+import type { EventHub } from "./event-hub.js";
 import { AGENT_DRAIN_MS, startGateway, type RunningGateway } from "./gateway.js";
 import { applyLogSettings, type LogOverrides } from "./log-settings.js";
 import { resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
@@ -50,14 +51,16 @@ export class GatewayRuntime implements GatewayControl {
   private breakerState: BreakerState | null = null;
   private breakerTimer: NodeJS.Timeout | null = null;
   private bootId = "";
-  /** Outlives in-process restarts, so a config change does not cut agent runs short. */
-  private readonly agents: AgentRuntime;
+  /** Outlives in-process restarts, so a config change does not cut agent runs (or approvals) short. */
+  private readonly agents: AgentStack;
 
   constructor(private readonly opts: RuntimeOptions) {
     this.snapshot = opts.snapshot;
     this.settings = resolveSettings(opts.snapshot, opts.overrides);
     this.bootHistory = new BootHistory(opts.stateDir);
-    this.agents = new AgentRuntime({ stateDir: opts.stateDir, config: () => this.snapshot });
+    // Approval events go to whichever server is listening now.
+    const events = { broadcast: (...args: Parameters<EventHub["broadcast"]>) => this.server?.context.events.broadcast(...args), wanted: (...args: Parameters<EventHub["wanted"]>) => this.server?.context.events.wanted(...args) ?? false };
+    this.agents = createAgentStack({ stateDir: opts.stateDir, config: () => this.snapshot, events });
   }
 
   get gateway(): RunningGateway {
@@ -255,7 +258,7 @@ export class GatewayRuntime implements GatewayControl {
     if (this.breakerTimer) clearInterval(this.breakerTimer);
     if (outcome === "clean_stop") await this.settled();
     await this.server?.stop(reason, stopOpts);
-    await this.agents.shutdown(AGENT_DRAIN_MS);
+    await closeAgentStack(this.agents, AGENT_DRAIN_MS);
     this.bootHistory.markEnded(this.bootId, outcome);
     await logSink.drained();
   }

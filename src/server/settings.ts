@@ -4,6 +4,7 @@ import { resolveGatewayPort } from "../config/paths.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import { hasSharedSecret, resolveServerAuth, type AuthMode, type ResolvedAuth } from "./auth.js";
 import { isLoopback } from "../infra/loopback.js";
+import { hooksTokenReuseWarning } from "../http/hooks/config.js";
 
 export const EXIT_CONFIG = 78;
 
@@ -43,5 +44,7 @@ export function resolveSettings(snapshot: ConfigSnapshot, overrides: SettingsOve
     auth.generatedToken = true;
     warnings.push("Gateway auth token was missing. Generated a runtime token for this startup without changing config; restart will generate a different token. Persist one with gateway.auth.token.");
   }
+  const hooksWarning = hooksTokenReuseWarning(config, auth);
+  if (hooksWarning) warnings.push(hooksWarning);
   return { port, bindMode, bindHost, auth, warnings };
 }

@@ -17,6 +17,7 @@ import {
   makeConfiguredSandbox,
   runOpenclaw,
   startGateway,
+  stdoutJson,
   useProcessCleanup,
   type CliResult,
   type ConfiguredSandbox,
@@ -57,13 +58,7 @@ after(async () => {
 
 const cli = (...args: string[]) => runOpenclaw(args, c.sb.env, { timeoutMs: 20_000 });
 
-function json<T = any>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`stdout is not one JSON document:\n${dump(r)}`);
-  }
-}
+const json = stdoutJson;
 
 type Final = { runId: string; status: string; summary: string; result: { payloads: Array<{ text: string }>; meta: { agentMeta: { sessionKey: string; sessionId: string; provider?: string; model?: string } } } };
 type Listing = { path: string; count: number; totalCount: number; sessions: Array<{ key: string; sessionId: string; messageCount: number; model: string | null; modelProvider: string | null }> };

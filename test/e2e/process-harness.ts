@@ -352,6 +352,15 @@ export function dump(result: CliResult | Proc): string {
   return `exit=${exit ? `${exit.code} signal=${exit.signal}` : "(running)"}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
 }
 
+/** The CLI's stdout as one JSON document (the failure shows the whole run). */
+export function stdoutJson<T = any>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not one JSON document:\n${dump(r)}`);
+  }
+}
+
 /**
  * Starts `openclaw [rootArgs] gateway ...args` and resolves once it printed "gateway ready" and,
  * when `port` is given, /healthz answers on it.

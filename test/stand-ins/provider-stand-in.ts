@@ -5,6 +5,8 @@
  * Replies echo the last user message: `echo: <text after the last "MARK:">`, or the whole text.
  * Markers in the last user message script the behaviour:
  *   MARK:tool[:name] [json]  answer with a call to that tool (default: the first tool offered)
+ *   MARK:script [json array] call the tools [{name, args}] one per round, then answer
+ *                            `script done: <every tool result since the user's message, joined by " | ">`
  *   MARK:429 / MARK:500      fail the first call for that text (429 with retry-after: 1), then succeed
  *   MARK:always500           fail every time
  *   MARK:stall               send a couple of deltas, then nothing, without closing
@@ -68,6 +70,10 @@ type Turn = {
   /** The text markers are read from; empty when the last message is a tool result. */
   userText: string;
   toolResult?: string;
+  /** The last user message's text, also while tool rounds follow it. */
+  lastUserText: string;
+  /** Tool results after the last user message, oldest first (one per call). */
+  resultsSinceUser: string[];
   tools: ToolDef[];
   promptChars: number;
   maxTokens?: number;
@@ -142,6 +148,29 @@ function toolDefs(tools: unknown, pick: (t: Record<string, unknown>) => ToolDef 
     .filter((t): t is ToolDef => !!t && typeof t.name === "string" && t.name.length > 0);
 }
 
+/** The last user message's text and the tool results that came after it. */
+function sinceUser(messages: Array<Record<string, unknown>>, isUser: (m: Record<string, unknown>) => boolean, results: (m: Record<string, unknown>) => string[]) {
+  let at = messages.length - 1;
+  while (at >= 0 && !isUser(messages[at])) at--;
+  return { lastUserText: at >= 0 ? textOf(messages[at].content) : "", resultsSinceUser: messages.slice(at + 1).flatMap(results) };
+}
+
+/** `MARK:script [{name, args}, …]`: one call per round, then a summary of every result. */
+function scriptedStep(turn: Turn, nextId: () => number): Pick<Plan, "text" | "toolCall"> | null {
+  const at = turn.lastUserText.indexOf("MARK:script");
+  if (at < 0) return null;
+  let steps: Array<{ name?: unknown; args?: unknown }>;
+  try {
+    steps = asArray(JSON.parse(turn.lastUserText.slice(at + "MARK:script".length).trim())).map(asRecord);
+  } catch {
+    return { text: splitDeltas("script error: the steps are not a JSON array") };
+  }
+  const step = steps[turn.resultsSinceUser.length];
+  if (!step) return { text: splitDeltas(`script done: ${turn.resultsSinceUser.join(" | ")}`) };
+  const args = JSON.stringify(asRecord(step.args));
+  return { text: [], toolCall: { id: String(nextId()), name: String(step.name), arguments: args, fragments: splitFragments(args) } };
+}
+
 /** The run of messages at the end that satisfy `pred` (parallel tool results arrive together). */
 function trailing(messages: Array<Record<string, unknown>>, pred: (m: Record<string, unknown>) => boolean): Array<Record<string, unknown>> {
   let start = messages.length;
@@ -160,6 +189,7 @@ function openaiTurn(body: Record<string, unknown>): Turn {
     stream: body.stream === true,
     userText: results.length > 0 ? "" : textOf(lastUser?.content),
     toolResult: results.length > 0 ? results.map((m) => textOf(m.content)).join("\n") : undefined,
+    ...sinceUser(messages, (m) => m.role === "user", (m) => (m.role === "tool" ? [textOf(m.content)] : [])),
     tools: toolDefs(body.tools, (t) => {
       const f = asRecord(t.function);
       return { name: f.name as string, parameters: asRecord(f.parameters) };
@@ -181,6 +211,7 @@ function responsesTurn(body: Record<string, unknown>): Turn {
     stream: body.stream === true,
     userText: results.length > 0 ? "" : textOf(lastUser?.content),
     toolResult: results.length > 0 ? results.map((m) => (typeof m.output === "string" ? m.output : textOf(m.output))).join("\n") : undefined,
+    ...sinceUser(input, (m) => m.role === "user", (m) => (m.type === "function_call_output" ? [typeof m.output === "string" ? m.output : textOf(m.output)] : [])),
     tools: toolDefs(body.tools, (t) => (t.type === "function" ? { name: t.name as string, parameters: asRecord(t.parameters) } : undefined)),
     promptChars: (typeof body.instructions === "string" ? body.instructions.length : 0) + input.reduce((n, m) => n + textOf(m.content).length, 0),
     maxTokens: asNumber(body.max_output_tokens),
@@ -203,6 +234,11 @@ function anthropicTurn(body: Record<string, unknown>): Turn {
     stream: body.stream === true,
     userText: isToolResult ? "" : textOf(lastUser?.content),
     toolResult: isToolResult ? results.map((r) => textOf(r.content)).join("\n") : undefined,
+    ...sinceUser(
+      messages,
+      (m) => m.role === "user" && textOf(m.content) !== "",
+      (m) => (m.role === "user" ? asArray(m.content).map(asRecord).filter((b) => b.type === "tool_result").map((b) => textOf(b.content)) : []),
+    ),
     tools: toolDefs(body.tools, (t) => ({ name: t.name as string, parameters: asRecord(t.input_schema) })),
     promptChars: system.length + messages.reduce((n, m) => n + textOf(m.content).length, 0),
     maxTokens: asNumber(body.max_tokens),
@@ -221,6 +257,7 @@ function ollamaTurn(body: Record<string, unknown>): Turn {
     stream: body.stream !== false,
     userText: results.length > 0 ? "" : textOf(lastUser?.content),
     toolResult: results.length > 0 ? results.map((m) => textOf(m.content)).join("\n") : undefined,
+    ...sinceUser(messages, (m) => m.role === "user", (m) => (m.role === "tool" ? [textOf(m.content)] : [])),
     tools: toolDefs(body.tools, (t) => {
       const f = asRecord(t.function);
       return { name: f.name as string, parameters: asRecord(f.parameters) };
@@ -294,7 +331,10 @@ function toolArguments(rest: string, tool: ToolDef | undefined): string {
 function planReply(turn: Turn, nextId: () => number): Plan {
   const prompt = Math.max(1, Math.ceil(turn.promptChars / 4));
   const base: Plan = { thinking: [], text: [], truncated: false, stall: false, reset: false, failed: false, usage: { prompt, completion: 0, cached: 0 } };
-  if (turn.toolResult !== undefined) {
+  const scripted = scriptedStep(turn, nextId);
+  if (scripted) {
+    Object.assign(base, scripted);
+  } else if (turn.toolResult !== undefined) {
     base.text = splitDeltas(`tool result: ${turn.toolResult}`);
   } else {
     const text = turn.userText;

@@ -42,7 +42,13 @@ export type ToolUpdate = { text?: string; details?: Record<string, unknown> };
 /** Why a command may or may not run, as decided by the owner's exec policy and approvals. */
 export type CommandVerdict =
   | { allowed: true; via: "full" | "allowlist" | "allow-once" | "allow-always" }
-  | { allowed: false; via: "security-deny" | "allowlist-miss" | "denied" | "expired" | "aborted"; message: string };
+  | {
+      allowed: false;
+      via: "security-deny" | "allowlist-miss" | "denied" | "expired" | "aborted";
+      message: string;
+      /** The command needed the owner's approval and nobody could give it (HTTP call, no approval client, expiry). */
+      requiresApproval?: true;
+    };
 
 /** One command about to run, as the approval layer sees it. */
 export type CommandRequest = {

@@ -116,7 +116,7 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
         },
         ctx.signal,
       );
-      if (!verdict.allowed) throw new ToolError(verdict.message, "blocked", { via: verdict.via });
+      if (!verdict.allowed) throw new ToolError(verdict.message, "blocked", { via: verdict.via, ...(verdict.requiresApproval ? { requiresApproval: true } : {}) });
       if (ctx.signal.aborted) throw new ToolError("the run was aborted before the command started; it was not run", "failed");
 
       let command: RunningCommand;

@@ -1,0 +1,89 @@
+import type { Env } from "../config/paths.js";
+import type { GatewayConfig } from "../config/schema.js";
+import type { NewEntry } from "../store/types.js";
+import type { ModelMessage, ToolCall } from "./providers/types.js";
+import type { ToolRegistry } from "./tools/registry.js";
+import { ToolError, type ToolDefinition, type ToolHost } from "./tools/types.js";
+import type { RunEvent } from "./types.js";
+
+/** The gateway's tools as runs see them. */
+export type TurnTools = { registry: ToolRegistry; host: ToolHost };
+
+const DEFAULT_MAX_ROUNDS = 24;
+
+/** `agents.defaults.maxToolRounds`: model answers with tool calls a run may act on before it must reply. */
+export function maxToolRounds(config: GatewayConfig): number {
+  const value = (config.agents as { defaults?: { maxToolRounds?: unknown } } | undefined)?.defaults?.maxToolRounds;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 ? value : DEFAULT_MAX_ROUNDS;
+}
+
+export type RoundContext = {
+  agentId: string;
+  sessionKey: string;
+  workspace: string;
+  runId: string;
+  sandboxed: boolean;
+  config: GatewayConfig;
+  env: Env;
+  signal: AbortSignal;
+  tools: TurnTools;
+  offered: Map<string, ToolDefinition>;
+  emit(event: RunEvent): void;
+  /** Commits one transcript entry (each result is durable before the next call starts). */
+  persist(entry: NewEntry): void;
+};
+
+const UPDATE_MIN_MS = 250;
+
+function resultEntry(call: ToolCall, runId: string, content: string, isError: boolean, details?: Record<string, unknown>): NewEntry {
+  return {
+    type: "message",
+    role: "toolResult",
+    text: content,
+    runId,
+    idempotencyKey: null,
+    data: { toolCallId: call.id, toolName: call.name, content: [{ type: "text", text: content }], isError, ...(details ? { details } : {}) },
+  };
+}
+
+/**
+ * Runs the tool calls of one model answer in order and records each result. A call to a tool the
+ * run was not offered gets an error result the model can read; an abort stops after the running
+ * call (its result says so) and throws, so the run ends as aborted.
+ */
+export async function runToolCalls(ctx: RoundContext, calls: ToolCall[]): Promise<ModelMessage[]> {
+  const messages: ModelMessage[] = [];
+  for (const call of calls) {
+    const started = Date.now();
+    const definition = ctx.offered.get(call.name) ?? (call.name.toLowerCase() === "bash" ? ctx.offered.get("exec") : undefined);
+    let lastUpdate = 0;
+    const outcome = definition
+      ? await ctx.tools.registry.call(definition, call.arguments, {
+          agentId: ctx.agentId,
+          sessionKey: ctx.sessionKey,
+          workspace: ctx.workspace,
+          runId: ctx.runId,
+          toolCallId: call.id,
+          surface: "agent",
+          signal: ctx.signal,
+          sandboxed: ctx.sandboxed,
+          config: ctx.config,
+          env: ctx.env,
+          host: ctx.tools.host,
+          update(progress) {
+            const now = Date.now();
+            if (now - lastUpdate < UPDATE_MIN_MS) return;
+            lastUpdate = now;
+            ctx.emit({ type: "tool_update", runId: ctx.runId, call, ...progress });
+          },
+        })
+      : { ok: false as const, error: new ToolError(`tool "${call.name}" is not available in this session`, "blocked"), unexpected: false };
+    const content = outcome.ok ? outcome.result.content : `Error: ${outcome.error.message}`;
+    const details = outcome.ok ? outcome.result.details : { error: outcome.error.kind, ...outcome.error.details };
+    ctx.persist(resultEntry(call, ctx.runId, content, !outcome.ok, details));
+    ctx.emit({ type: "tool_result", runId: ctx.runId, call, content, details, isError: !outcome.ok, durationMs: Date.now() - started });
+    messages.push({ role: "tool", toolCallId: call.id, name: call.name, content });
+    if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+  }
+  return messages;
+}

@@ -1,0 +1,93 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { GatewayError } from "../../../protocol/errors.js";
+import { ApprovalBroker, type ExecApprovalRequest } from "./approval-broker.js";
+
+function fakeEvents(approver = true) {
+  const sent: Array<{ event: string; payload: any }> = [];
+  return { sent, broadcast: (event: string, payload: unknown) => void sent.push({ event, payload }), wanted: () => approver };
+}
+
+const request: ExecApprovalRequest = { command: "rm -rf build", cwd: "/w", host: "gateway", agentId: "main", sessionKey: "agent:main:main", allowedDecisions: ["allow-once", "allow-always", "deny"] };
+const code = (err: unknown) => (err as GatewayError).shape.code;
+
+test("a request is announced, listed, answered once and announced as resolved", async () => {
+  const events = fakeEvents();
+  const broker = new ApprovalBroker({ events, now: () => 1000 });
+  const record = broker.create(request, { timeoutMs: 60_000 });
+  assert.deepEqual(events.sent[0], { event: "exec.approval.requested", payload: { id: record.id, request, createdAtMs: 1000, expiresAtMs: 61_000 } });
+  assert.deepEqual(broker.list().map((r) => r.id), [record.id]);
+  const waiting = broker.waitDecision(record.id);
+  const { alreadyResolved } = await broker.resolve(record.id, "allow-once", "cli");
+  assert.equal(alreadyResolved, false);
+  assert.equal(await waiting, "allow-once");
+  assert.deepEqual(events.sent[1], { event: "exec.approval.resolved", payload: { id: record.id, decision: "allow-once", resolvedBy: "cli", ts: 1000 } });
+  assert.deepEqual(broker.list(), []);
+  assert.equal(broker.get(record.id)?.status, "resolved");
+  assert.equal(await broker.waitDecision(record.id), "allow-once", "a late wait gets the outcome");
+  assert.equal((await broker.resolve(record.id, "allow-once", "ui")).alreadyResolved, true);
+  await assert.rejects(broker.resolve(record.id, "deny", "ui"), /already resolved: allow-once/);
+});
+
+test("unknown ids answer APPROVAL_NOT_FOUND", async () => {
+  const broker = new ApprovalBroker({ events: fakeEvents() });
+  await assert.rejects(broker.resolve("nope", "deny", null), (err) => code(err) === "APPROVAL_NOT_FOUND");
+  await assert.rejects(broker.waitDecision("nope"), (err) => code(err) === "APPROVAL_NOT_FOUND");
+});
+
+test("a request expires: waiters get null, resolving it is not found", async () => {
+  const events = fakeEvents();
+  const broker = new ApprovalBroker({ events });
+  const record = broker.create(request, { timeoutMs: 30 });
+  assert.equal(await broker.waitDecision(record.id), null);
+  assert.equal(broker.get(record.id)?.status, "expired");
+  assert.equal(events.sent[1]?.payload.reason, "expired");
+  await assert.rejects(broker.resolve(record.id, "allow-once", null), (err) => code(err) === "APPROVAL_NOT_FOUND" && /expired/.test((err as Error).message));
+});
+
+test("waitDecision's own timeout returns null and leaves the request pending", async () => {
+  const broker = new ApprovalBroker({ events: fakeEvents() });
+  const record = broker.create(request, { timeoutMs: 60_000 });
+  assert.equal(await broker.waitDecision(record.id, { timeoutMs: 20 }), null);
+  assert.equal(broker.get(record.id)?.status, "pending");
+  broker.close();
+});
+
+test("an aborted signal ends the wait; cancel withdraws the request and tells clients", async () => {
+  const events = fakeEvents();
+  const broker = new ApprovalBroker({ events });
+  const record = broker.create(request, { timeoutMs: 60_000 });
+  const controller = new AbortController();
+  const waiting = broker.waitDecision(record.id, { signal: controller.signal });
+  controller.abort();
+  assert.equal(await waiting, null);
+  assert.ok(broker.cancel(record.id));
+  assert.deepEqual(broker.list(), []);
+  assert.equal(events.sent.at(-1)?.payload.reason, "cancelled");
+  await assert.rejects(broker.resolve(record.id, "allow-once", null), /cancelled/);
+});
+
+test("allow-always is saved before waiters hear it; decisions not offered are refused", async () => {
+  const order: string[] = [];
+  const broker = new ApprovalBroker({ events: fakeEvents() });
+  const record = broker.create(request, { timeoutMs: 60_000, onAllowAlways: async () => void order.push("saved") });
+  const waiting = broker.waitDecision(record.id).then((d) => order.push(`heard ${d}`));
+  await broker.resolve(record.id, "allow-always", null);
+  await waiting;
+  assert.deepEqual(order, ["saved", "heard allow-always"]);
+  const narrow = broker.create({ ...request, allowedDecisions: ["allow-once", "deny"] }, { timeoutMs: 60_000 });
+  await assert.rejects(broker.resolve(narrow.id, "allow-always", null), /not offered/);
+  broker.close();
+});
+
+test("ids chosen by the caller must be unused", () => {
+  const broker = new ApprovalBroker({ events: fakeEvents() });
+  broker.create(request, { id: "fixed", timeoutMs: 60_000 });
+  assert.throws(() => broker.create(request, { id: "fixed", timeoutMs: 60_000 }), /already in use/);
+  broker.close();
+});
+
+test("hasApprover asks the hub whether anyone takes exec.approval.requested", () => {
+  assert.equal(new ApprovalBroker({ events: fakeEvents(false) }).hasApprover(), false);
+  assert.equal(new ApprovalBroker({ events: fakeEvents(true) }).hasApprover(), true);
+});

@@ -1,0 +1,164 @@
+/**
+ * The tool loop end to end: a stand-in model asks for real tool calls (files, commands) one round
+ * at a time, the gateway runs them under policy and approvals, and the model's reply is built from
+ * what the tools really returned.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startFileGateway } from "./harness.js";
+import { ADMIN_SCOPES, chatEnd, chatTurn, client, eventsOf, historyOf, providerFor, sendChat, startStandIn, tag, timeWhen } from "./agent-harness.js";
+
+const standIn = await startStandIn();
+const gw = await startFileGateway({
+  extraConfig: {
+    agents: {
+      defaults: { model: { primary: "mock/echo" }, sandbox: { mode: "off" } },
+      entries: {
+        main: { default: true, tools: { exec: { security: "full", ask: "off" } } },
+        locked: { tools: { exec: { security: "deny" } } },
+        asker: { tools: { exec: { security: "full", ask: "always" } } },
+        reader: { tools: { deny: ["exec", "write"] } },
+      },
+    },
+    models: { providers: { mock: providerFor(standIn) } },
+  },
+});
+const mainWorkspace = join(gw.stateDir, "workspace");
+
+const script = (steps: Array<{ name: string; args: Record<string, unknown> }>, word: string) => `do it ${word} MARK:script ${JSON.stringify(steps)}`;
+const TOOL_CAPS = { caps: ["tool-events"] };
+
+describe("the tool loop", () => {
+  test("read, write, edit and exec run for real and the reply reflects their results", async () => {
+    mkdirSync(mainWorkspace, { recursive: true });
+    const word = tag();
+    writeFileSync(join(mainWorkspace, `seed-${word}.txt`), `seeded ${word}\n`);
+    const c = await client(gw.url, ADMIN_SCOPES, TOOL_CAPS);
+    const steps = [
+      { name: "read", args: { path: `seed-${word}.txt` } },
+      { name: "write", args: { path: `notes/${word}.txt`, content: `hello ${word}\n` } },
+      { name: "edit", args: { path: `notes/${word}.txt`, oldText: "hello", newText: "goodbye" } },
+      { name: "exec", args: { command: `cat notes/${word}.txt && echo "pwd=$(pwd)"` } },
+    ];
+    const { runId, end } = await chatTurn(c, `tools-${word}`, script(steps, word));
+    assert.equal(end.state, "final", JSON.stringify(end));
+    const reply = end.message.content[0].text as string;
+    assert.match(reply, /^script done: /);
+    assert.match(reply, new RegExp(`seeded ${word}`), "the read result reached the model");
+    assert.match(reply, new RegExp(`goodbye ${word}`), "exec saw the edited file");
+    assert.match(reply, new RegExp(`pwd=${mainWorkspace.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "commands start in the workspace");
+    assert.equal(readFileSync(join(mainWorkspace, "notes", `${word}.txt`), "utf8"), `goodbye ${word}\n`);
+
+    const toolEvents = eventsOf(c, "agent", runId).filter((e) => e.payload.stream === "tool");
+    const phases = toolEvents.map((e) => `${e.payload.data.name}:${e.payload.data.phase}`);
+    for (const name of ["read", "write", "edit", "exec"]) {
+      assert.ok(phases.includes(`${name}:start`) && phases.includes(`${name}:result`), `${name} start and result events: ${phases.join(",")}`);
+    }
+
+    const history = await historyOf(c, `tools-${word}`);
+    const roles = history.messages.map((m: { role: string }) => m.role);
+    assert.deepEqual(roles, ["user", "assistant", "toolResult", "assistant", "toolResult", "assistant", "toolResult", "assistant", "toolResult", "assistant"]);
+    const firstCall = history.messages[1];
+    assert.equal(firstCall.toolCalls[0].name, "read");
+    assert.equal(history.messages[2].toolCallId, firstCall.toolCalls[0].id);
+    assert.equal(history.messages[2].isError, false);
+  });
+
+  test("the model is offered the tools policy allows, with their schemas", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    await chatTurn(c, `schemas-${word}`, `which tools ${word}`);
+    const request = standIn.requests.find((r) => JSON.stringify(r.body).includes(`which tools ${word}`));
+    const names = ((request?.body as { tools?: Array<{ function: { name: string; parameters: { type: string } } }> }).tools ?? []).map((t) => t.function.name);
+    for (const name of ["read", "write", "edit", "apply_patch", "exec", "process", "web_fetch", "sessions_list", "sessions_send", "session_status", "agents_list"]) assert.ok(names.includes(name), `${name} offered: ${names}`);
+
+    const readerRun = await chatTurn(c, `agent:reader:schemas-${word}`, `reader tools ${word}`);
+    assert.equal(readerRun.end.state, "final");
+    const readerRequest = standIn.requests.find((r) => JSON.stringify(r.body).includes(`reader tools ${word}`));
+    const readerNames = ((readerRequest?.body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name);
+    assert.ok(readerNames.includes("read"));
+    assert.ok(!readerNames.includes("exec") && !readerNames.includes("write"), `denied tools are not offered: ${readerNames}`);
+  });
+
+  test("a path escape and a denied command come back to the model as tool errors", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const lockedWorkspace = join(gw.stateDir, "workspace-locked");
+    const steps = [
+      { name: "read", args: { path: "../../../../etc/passwd" } },
+      { name: "write", args: { path: "/tmp/escape-" + word, content: "x" } },
+      { name: "exec", args: { command: `touch ran-${word}` } },
+    ];
+    const { end } = await chatTurn(c, `agent:locked:escape-${word}`, script(steps, word));
+    const reply = end.message.content[0].text as string;
+    const [readResult, writeResult, execResult] = reply.replace(/^script done: /, "").split(" | ");
+    assert.match(readResult, /^Error: .*outside the workspace/i, readResult);
+    assert.doesNotMatch(readResult, /root:/, "nothing of /etc/passwd leaks");
+    assert.match(writeResult, /^Error: .*outside the workspace/i, writeResult);
+    assert.equal(existsSync(`/tmp/escape-${word}`), false);
+    assert.match(execResult, /^Error: /, execResult);
+    assert.equal(existsSync(join(lockedWorkspace, `ran-${word}`)), false, "a denied command never runs");
+
+    const history = await historyOf(c, `agent:locked:escape-${word}`);
+    const results = history.messages.filter((m: { role: string }) => m.role === "toolResult");
+    assert.deepEqual(results.map((m: { isError: boolean }) => m.isError), [true, true, true]);
+  });
+
+  test("the model calling a tool it was not offered gets an error, not a crash", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const { end } = await chatTurn(c, `agent:reader:unoffered-${word}`, script([{ name: "exec", args: { command: "id" } }], word));
+    assert.match(end.message.content[0].text, /not available in this session/);
+  });
+});
+
+describe("exec approvals over the WebSocket", () => {
+  const askerWorkspace = join(gw.stateDir, "workspace-asker");
+
+  test("an ask:always command waits until an operator approves it, then runs", async () => {
+    const owner = await client(gw.url, ["operator.read", "operator.write", "operator.approvals"]);
+    const reader = await client(gw.url, ["operator.read"]);
+    const word = tag();
+    const { runId } = await sendChat(owner, `agent:asker:approve-${word}`, script([{ name: "exec", args: { command: `touch approved-${word} && echo made-${word}` } }], word));
+    const requested = await owner.waitFor((f) => f.type === "event" && f.event === "exec.approval.requested" && JSON.stringify(f.payload).includes(word), { timeoutMs: 5000, label: "approval request" });
+    assert.equal(existsSync(join(askerWorkspace, `approved-${word}`)), false, "nothing runs before the approval");
+    assert.equal(reader.frames.some((f) => f.event === "exec.approval.requested"), false, "operators without operator.approvals do not see requests");
+    const pending = await owner.call("exec.approval.list", {});
+    assert.ok(JSON.stringify(pending).includes(requested.payload.id));
+    await owner.call("exec.approval.resolve", { id: requested.payload.id, decision: "allow-once" });
+    const end = await chatEnd(owner, runId, 10_000);
+    assert.equal(end.payload.state, "final");
+    assert.match(end.payload.message.content[0].text, new RegExp(`made-${word}`));
+    assert.equal(existsSync(join(askerWorkspace, `approved-${word}`)), true);
+  });
+
+  test("a denied command never runs and the model is told", async () => {
+    const owner = await client(gw.url, ["operator.read", "operator.write", "operator.approvals"]);
+    const word = tag();
+    const { runId } = await sendChat(owner, `agent:asker:deny-${word}`, script([{ name: "exec", args: { command: `touch denied-${word}` } }], word));
+    const requested = await owner.waitFor((f) => f.type === "event" && f.event === "exec.approval.requested" && JSON.stringify(f.payload).includes(word), { timeoutMs: 5000, label: "approval request" });
+    await owner.call("exec.approval.resolve", { id: requested.payload.id, decision: "deny" });
+    const resolved = await owner.waitFor((f) => f.type === "event" && f.event === "exec.approval.resolved" && f.payload.id === requested.payload.id, { timeoutMs: 5000, label: "resolved event" });
+    assert.equal(resolved.payload.decision, "deny");
+    const end = await chatEnd(owner, runId, 10_000);
+    assert.match(end.payload.message.content[0].text, /Error: .*denied/i);
+    assert.equal(existsSync(join(askerWorkspace, `denied-${word}`)), false);
+  });
+});
+
+describe("aborting a run", () => {
+  test("aborts the running command", async () => {
+    const c = await client(gw.url, ADMIN_SCOPES, TOOL_CAPS);
+    const word = tag();
+    const session = `abort-${word}`;
+    const { runId } = await sendChat(c, session, script([{ name: "exec", args: { command: `touch started-${word}; sleep 3; touch finished-${word}` } }], word));
+    await timeWhen(() => existsSync(join(mainWorkspace, `started-${word}`)), 5000, "the command to start");
+    await c.call("chat.abort", { sessionKey: session, runId });
+    const end = await chatEnd(c, runId);
+    assert.equal(end.payload.state, "aborted");
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(existsSync(join(mainWorkspace, `finished-${word}`)), false, "the command was killed with the run");
+  });
+});
