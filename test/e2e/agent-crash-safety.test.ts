@@ -8,6 +8,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { GatewayClient } from "../../src/client/gateway-client.js";
 import { agentStorePath } from "../../src/agents/agent-config.js";
 import { openAgentStore } from "../../src/store/agent-store.js";
@@ -332,5 +334,38 @@ describe("SIGTERM while a reply streams and a turn is queued", () => {
     assert.equal(textOf(messages[3]), "echo: waiting turn echo");
 
     await assertWaitSaysInterrupted(again, runA);
+  });
+});
+
+describe("SIGKILL while a tool runs", () => {
+  test("the tool call is on disk, the run is interrupted, and the next turn sends the model a valid history", async () => {
+    const c = await sandbox();
+    const gw = await start(c);
+    const { client } = await connect(c);
+    const word = randomUUID().slice(0, 8);
+    const marker = join(c.sb.stateDir, "workspace", `tool-started-${word}`);
+    const runA = randomUUID();
+    await send(client, `MARK:script ${JSON.stringify([{ name: "exec", args: { command: `touch ${marker}; sleep 2` } }])}`, runA);
+    await waitUntil(() => existsSync(marker), 5000, "the command to start");
+    gw.child.kill("SIGKILL");
+    await gw.exited;
+
+    const onDisk = await runsOnDisk(c, [runA]);
+    assert.equal(onDisk.get(runA)?.status, "running");
+    await start(c);
+    const { client: again } = await connect(c);
+    await assertWaitSaysInterrupted(again, runA);
+    const before = await history(again);
+    assert.deepEqual(before.map((m) => m.role), ["user", "assistant"], `the model's tool call was committed before the tool ran:\n${describeHistory(before)}`);
+    assert.equal((before[1] as unknown as { toolCalls: Array<{ name: string }> }).toolCalls[0].name, "exec");
+
+    const mark = standIn.requests.length;
+    const runB = randomUUID();
+    await send(again, `after the crash ${word}`, runB);
+    const waited = await again.request<{ status: string }>("agent.wait", { runId: runB, timeoutMs: 8000 }, 10_000);
+    assert.equal(waited.status, "ok", JSON.stringify(waited));
+    const [request] = requestsFor(`after the crash ${word}`, mark).map((i) => standIn.requests[i]);
+    const messages = ((request.body as { messages: Array<{ role: string; tool_calls?: unknown[] }> }).messages).filter((m) => m.role !== "system");
+    assert.deepEqual(messages.map((m) => m.role), ["user", "user"], "a tool call without a result is not sent to the model");
   });
 });

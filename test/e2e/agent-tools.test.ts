@@ -5,16 +5,17 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFileGateway } from "./harness.js";
-import { ADMIN_SCOPES, chatEnd, chatTurn, client, eventsOf, historyOf, providerFor, sendChat, startStandIn, tag, timeWhen } from "./agent-harness.js";
+import { ADMIN_SCOPES, callsWith, chatEnd, chatTurn, client, eventsOf, historyOf, providerFor, sendChat, startStandIn, tag, timeWhen } from "./agent-harness.js";
 
 const standIn = await startStandIn();
 const gw = await startFileGateway({
   extraConfig: {
     agents: {
-      defaults: { model: { primary: "mock/echo" }, sandbox: { mode: "off" } },
+      defaults: { model: { primary: "mock/echo" } },
       entries: {
         main: { default: true, tools: { exec: { security: "full", ask: "off" } } },
         locked: { tools: { exec: { security: "deny" } } },
@@ -160,5 +161,44 @@ describe("aborting a run", () => {
     assert.equal(end.payload.state, "aborted");
     await new Promise((r) => setTimeout(r, 3500));
     assert.equal(existsSync(join(mainWorkspace, `finished-${word}`)), false, "the command was killed with the run");
+  });
+});
+
+describe("steer", () => {
+  test("a steer message sent during a tool call joins the run at the next model call", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const session = `steer-${word}`;
+    const { runId } = await sendChat(c, session, script([{ name: "exec", args: { command: `touch busy-${word}; sleep 1` } }], word));
+    await timeWhen(() => existsSync(join(mainWorkspace, `busy-${word}`)), 5000, "the tool to run");
+    const steered = await sendChat(c, session, `also consider steer-${word}`, { queueMode: "steer" });
+    assert.equal(steered.ack.status, "started", "accepted while the run is busy");
+    const [first, second] = await Promise.all([chatEnd(c, runId, 10_000), chatEnd(c, steered.runId, 10_000)]);
+    assert.equal(first.payload.state, "final");
+    assert.equal(first.payload.message.content[0].text, `echo: also consider steer-${word}`, "the model read the steered message in the same run");
+    assert.equal(second.payload.message.content[0].text, first.payload.message.content[0].text, "the steered run ends with the shared reply");
+    assert.equal(callsWith(standIn, `steer-${word}`).length, 1, "one model call saw it: no separate turn");
+    const history = await historyOf(c, session);
+    assert.deepEqual(history.messages.map((m: { role: string }) => m.role), ["user", "assistant", "toolResult", "user", "assistant"]);
+  });
+});
+
+const bwrapWorks = spawnSync("bwrap", ["--ro-bind", "/", "/", "true"]).status === 0;
+
+describe("sandboxed sessions", () => {
+  test("a channel group session runs commands in the sandbox by default: the workspace is writable, /etc/passwd and TCP are not reachable", { skip: bwrapWorks ? false : "bubblewrap (bwrap) cannot run here; install it with apt-get install bubblewrap" }, async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const command = `echo inside > box-${word}.txt; cat /etc/passwd >/dev/null 2>&1; echo passwd=$?; bash -c 'exec 3<>/dev/tcp/127.0.0.1/${gw.port}' 2>/dev/null; echo tcp=$?`;
+    const { end } = await chatTurn(c, `agent:main:telegram:group:${word}`, script([{ name: "exec", args: { command } }], word));
+    const reply = end.message.content[0].text as string;
+    assert.match(reply, /passwd=[1-9]/, reply);
+    assert.match(reply, /tcp=[1-9]/, reply);
+    assert.equal(readFileSync(join(mainWorkspace, `box-${word}.txt`), "utf8"), "inside\n");
+    const history = await historyOf(c, `agent:main:telegram:group:${word}`);
+    assert.equal(history.messages.find((m: { role: string }) => m.role === "toolResult").details.sandboxed, true);
+
+    const host = await chatTurn(c, `owner-${word}`, script([{ name: "exec", args: { command: "cat /etc/passwd >/dev/null; echo passwd=$?" } }], word));
+    assert.match(host.end.message.content[0].text, /passwd=0/, "the owner's own session is not sandboxed");
   });
 });
