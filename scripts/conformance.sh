@@ -464,6 +464,23 @@ expect_json chat_send 'd.ack.status === "started" && d.deltas >= 1 && d.final &&
 expect_json chat_send 'd.history.some(m => m.role === "user" && m.content === "hi from webchat MARK:conf-chat")' 'chat.history lacks the user message'
 end
 
+# ---------------------------------------------------------------------------------------------------------
+# 9. tools and exec approvals
+# ---------------------------------------------------------------------------------------------------------
+begin 9a "openclaw agent: the model's exec call runs on the gateway and its output reaches the reply"
+peer agent_tool agent --agent main --message 'run it MARK:script [{"name":"exec","args":{"command":"echo conf-tool-$((6*7))"}}]' --json
+expect_rc agent_tool 0
+expect_contains agent_tool "conf-tool-42"
+end
+
+begin 9b "openclaw approvals get --gateway and approvals pending answer from the gateway"
+peer approvals_get approvals get --gateway --json
+expect_rc approvals_get 0
+expect_json approvals_get 'typeof d === "object" && d !== null' 'approvals get printed no JSON object'
+peer approvals_pending approvals pending --json
+expect_rc approvals_pending 0
+end
+
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
 # embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.
 peer leak_bait gateway call "conformance.bait.$TOKEN"

@@ -36,7 +36,7 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4) + 4;
 }
 
-function messageTokens(m: ModelMessage): number {
+export function messageTokens(m: ModelMessage): number {
   const calls = m.role === "assistant" && m.toolCalls ? m.toolCalls.reduce((n, c) => n + estimateTokens(c.arguments) + 8, 0) : 0;
   return estimateTokens(m.content) + calls;
 }

@@ -6,7 +6,7 @@ import { chainClients, resolveModelChain, type ModelCandidate } from "./model-re
 import { callModel } from "./providers/call-model.js";
 import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type ToolChoice, type ToolSchema, type Usage } from "./providers/types.js";
 import type { HistoryCache } from "./history-cache.js";
-import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, reserveFor } from "./prompt.js";
+import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, messageTokens, reserveFor } from "./prompt.js";
 import type { RunEvent, RunOutcome, TurnRequest } from "./types.js";
 import { ensureWorkspace, identityFromWorkspace, loadBootstrapFiles } from "./workspace.js";
 import { maxToolRounds, runToolCalls, type TurnTools } from "./tool-round.js";
@@ -146,13 +146,14 @@ function addUsage(into: Usage, add: Usage): void {
 type RunTools = { turn: TurnTools | null; byName: Map<string, ToolDefinition>; schemas: ToolSchema[]; sandboxed: boolean; maxRounds: number };
 
 /** The gateway tools policy offers this run, plus the caller's own (client) tools. */
-function offerTools(ctx: TurnContext, primary: ModelCandidate): RunTools {
+async function offerTools(ctx: TurnContext, primary: ModelCandidate): Promise<RunTools> {
   const clientTools = ctx.request.clientTools ?? [];
   if (!ctx.tools) return { turn: null, byName: new Map(), schemas: clientTools, sandboxed: false, maxRounds: 0 };
   const config = ctx.config.config;
   const sandboxed = sessionSandboxed(config, ctx.agent.id, ctx.session.key);
   const policy = { agentId: ctx.agent.id, sessionKey: ctx.session.key, sandboxed, surface: "agent" as const, provider: primary.provider.config.id, model: primary.model };
   const clientNames = new Set(clientTools.map((t) => t.name));
+  await ctx.tools.registry.ready();
   const definitions = ctx.tools.registry.available(config, policy).filter((d) => !clientNames.has(d.name));
   return { turn: ctx.tools, byName: new Map(definitions.map((d) => [d.name, d])), schemas: [...toolSchemas(definitions), ...clientTools], sandboxed, maxRounds: maxToolRounds(config) };
 }
@@ -171,8 +172,10 @@ async function callFitted(
   opts: { contextWindow: number; reserveTokens: number; offered: OfferedTools },
 ): Promise<void> {
   let kept = history;
+  // This run's own tool rounds are always sent, so the earlier history gets what they leave.
+  const reserveTokens = opts.reserveTokens + afterCurrent.reduce((n, m) => n + messageTokens(m), 0);
   for (let retry = 0; ; retry++) {
-    const fitted = fitHistory({ system, history: kept, current: ctx.request.message, contextWindow: opts.contextWindow, reserveTokens: opts.reserveTokens });
+    const fitted = fitHistory({ system, history: kept, current: ctx.request.message, contextWindow: opts.contextWindow, reserveTokens });
     const prompt = fitted.dropped > 0 ? `${system}\n\n[${fitted.dropped} earlier messages of this conversation are not shown; they did not fit the model's context window.]` : system;
     try {
       await streamOnce(ctx, chain, prompt, [...fitted.messages, ...afterCurrent], attempt, opts.offered);
@@ -225,7 +228,7 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
       const message = `the message is too long for ${chain[0].ref}: about ${messageTokens} tokens, the model takes ${contextWindow - reserveTokens} (context window ${contextWindow})`;
       throw new ProviderError(message, "context_overflow", { provider: chain[0].provider.config.id, model: chain[0].model });
     }
-    const tools = offerTools(ctx, chain[0]);
+    const tools = await offerTools(ctx, chain[0]);
     const draft = buildSystemPrompt({ agentName: name, workspace: agent.workspace, files, extra: request.extraSystemPrompt, compactionSummary: prior.summary });
     const afterCurrent: ModelMessage[] = [];
     for (let round = 0; ; round++) {
@@ -255,9 +258,8 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     }
     // Calls left after the last round were never run; only the caller's own tools go back to it.
     if (tools.turn && !attempt.toolCalls.some((c) => request.clientTools?.some((t) => t.name === c.name))) attempt.toolCalls = [];
-    attempt.usage = total;
     entries.push(assistantEntry(attempt, request.runId));
-    outcome = { ...base, status: "ok", text: attempt.text, toolCalls: attempt.toolCalls, stopReason: attempt.stopReason ?? "stop", usage: attempt.usage, provider: attempt.provider, model: attempt.model, endedAt: Date.now() };
+    outcome = { ...base, status: "ok", text: attempt.text, toolCalls: attempt.toolCalls, stopReason: attempt.stopReason ?? "stop", usage: total, provider: attempt.provider, model: attempt.model, endedAt: Date.now() };
   } catch (err) {
     const cause = ctx.signal.aborted ? ((ctx.signal.reason as StopCause) ?? "aborted") : null;
     const endedAt = Date.now();

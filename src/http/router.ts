@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createLogger } from "../infra/logger.js";
 import type { GatewayContext } from "../server/context.js";
 import { resolveHooksConfig } from "./hooks/config.js";
-import { handleHooks, isHooksPath } from "./hooks/route.js";
 import { CHAT_COMPLETIONS_PATH, handleChatCompletions } from "./openai/chat-completions.js";
 import { EMBEDDINGS_PATH, handleEmbeddings } from "./openai/embeddings.js";
 import { sendApiJson, sendPlainText } from "./openai/errors.js";
@@ -31,7 +30,7 @@ export function enabledEndpoints(gateway: GatewayContext): EnabledEndpoints {
 
 /** The §0.1 dispatch order for the routes this gateway serves; null falls through to 404. */
 export function routeFor(pathname: string, enabled: EnabledEndpoints): RouteHandler | null {
-  if (enabled.hooksPath !== undefined && isHooksPath(pathname, enabled.hooksPath)) return handleHooks;
+  if (enabled.hooksPath !== undefined && (pathname === enabled.hooksPath || pathname.startsWith(`${enabled.hooksPath}/`))) return handleHooks;
   const anyCompat = enabled.chatCompletions || enabled.responses;
   if (anyCompat && (pathname === MODELS_PATH || pathname.startsWith(`${MODELS_PATH}/`))) return handleModels;
   if (anyCompat && pathname === EMBEDDINGS_PATH) return handleEmbeddings;
@@ -40,6 +39,9 @@ export function routeFor(pathname: string, enabled: EnabledEndpoints): RouteHand
   if (enabled.chatCompletions && pathname === CHAT_COMPLETIONS_PATH) return handleChatCompletions;
   return null;
 }
+
+// The hooks ingress is loaded on its first request: most gateways never enable it.
+const handleHooks: RouteHandler = async (req, res, gateway, pathname) => (await import("./hooks/route.js")).handleHooks(req, res, gateway, pathname);
 
 function failed(res: ServerResponse, err: unknown): void {
   log.error(`http request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

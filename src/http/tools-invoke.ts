@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isPlainObject } from "../config/objects.js";
 import { resolveSessionKey } from "../agents/session-key.js";
-import { invokeDirect, withAction, type DirectOutcome } from "../agents/tools/direct-invoke.js";
+import { invokeDirect, type DirectOutcome } from "../agents/tools/direct-invoke.js";
 import { Scope } from "../protocol/scopes.js";
 import type { GatewayContext } from "../server/context.js";
 import { readJsonBody, sendBodyFailure } from "./body.js";
@@ -79,7 +79,8 @@ export async function handleToolsInvoke(req: IncomingMessage, res: ServerRespons
     const config = gateway.config().config;
     const outcome = await invokeDirect(tools.registry, tools.host, {
       name: parsed.name,
-      args: withAction(tools.registry, parsed.name, parsed.args, parsed.action),
+      args: parsed.args,
+      action: parsed.action,
       agent,
       sessionKey: target.sessionKey,
       surface: "http",

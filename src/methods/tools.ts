@@ -26,8 +26,9 @@ export const toolsCatalogMethod = defineMethod({
   name: "tools.catalog",
   scope: Scope.read,
   params: CatalogParams,
-  handler({ params, gateway }) {
+  async handler({ params, gateway }) {
     const tools = toolsOf(gateway);
+    await tools.registry.ready();
     const { agentId, sessionKey } = sessionTarget(gateway, undefined, params.agentId);
     const config = gateway.config().config;
     const policy = { agentId, sessionKey, sandboxed: sessionSandboxed(config, agentId, sessionKey), surface: "agent" as const };

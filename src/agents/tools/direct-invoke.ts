@@ -4,12 +4,14 @@ import type { AgentDefinition } from "../agent-config.js";
 import { ensureWorkspace } from "../workspace.js";
 import type { ToolRegistry } from "./registry.js";
 import { sessionSandboxed } from "./sandbox-mode.js";
-import type { ToolHost, ToolResult } from "./types.js";
+import type { ToolDefinition, ToolHost, ToolResult } from "./types.js";
 
 /** One call from outside an agent run: `POST /tools/invoke` or the `tools.invoke` RPC. */
 export type DirectInvocation = {
   name: string;
   args: Record<string, unknown>;
+  /** `/tools/invoke`'s shortcut: merged into args when the tool takes an `action` and args has none. */
+  action?: string;
   agent: AgentDefinition;
   sessionKey: string;
   surface: "http" | "rpc";
@@ -29,22 +31,22 @@ export type DirectOutcome =
   /** Something unexpected; the message is safe to show. */
   | { status: "failed"; message: string };
 
-/** The `action` shortcut of `/tools/invoke`: merged into args when the tool takes an action. */
-export function withAction(registry: ToolRegistry, name: string, args: Record<string, unknown>, action: string | undefined): Record<string, unknown> {
+function withAction(definition: ToolDefinition, args: Record<string, unknown>, action: string | undefined): Record<string, unknown> {
   if (action === undefined || args.action !== undefined) return args;
-  const properties = (registry.get(name)?.parameters as { properties?: Record<string, unknown> } | undefined)?.properties;
+  const properties = (definition.parameters as { properties?: Record<string, unknown> }).properties;
   return properties && "action" in properties ? { ...args, action } : args;
 }
 
 /** Policy first (a hidden tool is "not found"), then the same call path agent runs use. */
 export async function invokeDirect(registry: ToolRegistry, host: ToolHost, call: DirectInvocation): Promise<DirectOutcome> {
+  await registry.ready();
   const definition = registry.get(call.name);
   const sandboxed = sessionSandboxed(call.config, call.agent.id, call.sessionKey);
   const policy = { agentId: call.agent.id, sessionKey: call.sessionKey, sandboxed, surface: call.surface };
   if (!definition || !registry.decide(call.config, policy, definition.name).allowed) return { status: "not_found", message: `Tool not available: ${call.name}` };
   const toolCallId = `${call.surface}-direct-operator-${call.idempotencyKey ?? Date.now()}`;
   ensureWorkspace(call.agent.workspace, call.agent.skipBootstrap);
-  const outcome = await registry.call(definition, call.args, {
+  const outcome = await registry.call(definition, withAction(definition, call.args, call.action), {
     agentId: call.agent.id,
     sessionKey: call.sessionKey,
     workspace: call.agent.workspace,

@@ -15,12 +15,21 @@ export type ToolCallResult = { ok: true; result: ToolResult } | { ok: false; err
  */
 export class ToolRegistry {
   private definitions: Map<string, ToolDefinition> | null = null;
+  private loading: Promise<void> | null = null;
   private readonly validators = new WeakMap<ToolDefinition, Validator<Record<string, unknown>>>();
 
-  constructor(private readonly build: () => ToolDefinition[]) {}
+  constructor(private readonly load: () => Promise<ToolDefinition[]>) {}
+
+  /** Loads the definitions once; every other method needs it done. */
+  ready(): Promise<void> {
+    this.loading ??= this.load().then((list) => {
+      this.definitions = new Map(list.map((d) => [d.name, d]));
+    });
+    return this.loading;
+  }
 
   private byName(): Map<string, ToolDefinition> {
-    this.definitions ??= new Map(this.build().map((d) => [d.name, d]));
+    if (!this.definitions) throw new Error("the tool registry is used before ready()");
     return this.definitions;
   }
 

@@ -20,11 +20,6 @@ export const CONFIG_CHANGED_MESSAGE = "hook configuration changed; retry request
 /** Headers that carry credentials never reach templates (and so never reach a prompt). */
 const PRIVATE_HEADERS = new Set(["authorization", "x-openclaw-token", "cookie", "proxy-authorization"]);
 
-/** `<base>` itself and everything under `<base>/`. */
-export function isHooksPath(pathname: string, basePath: string): boolean {
-  return pathname === basePath || pathname.startsWith(`${basePath}/`);
-}
-
 function templateContext(req: IncomingMessage, url: URL, subPath: string, payload: unknown): TemplateContext {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
