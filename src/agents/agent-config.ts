@@ -105,6 +105,13 @@ export function resolveAgentsConfig(config: GatewayConfig, stateDir: string, hom
   return { defaultId, agents: list, maxConcurrent, queueCap, memorySearch: { provider: str(memory.provider), model: str(memory.model) } };
 }
 
+/** `agents.entries.<id>` as configured (ids compare case-insensitively), or undefined. */
+export function agentEntry(config: GatewayConfig, agentId: string): Raw | undefined {
+  const entries = asObject(asObject(config.agents).entries);
+  const entry = Object.entries(entries).find(([id]) => id.toLowerCase() === agentId)?.[1];
+  return isPlainObject(entry) ? (entry as Raw) : undefined;
+}
+
 /** Where an agent keeps its state database. */
 export function agentStorePath(stateDir: string, agentId: string): string {
   return join(stateDir, "agents", agentId, "agent", "openclaw-agent.sqlite");

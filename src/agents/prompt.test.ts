@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory } from "./prompt.js";
+import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, shrinkToolResults } from "./prompt.js";
 import type { ModelMessage } from "./providers/types.js";
 import type { TranscriptEntry } from "../store/types.js";
 
@@ -57,4 +57,20 @@ test("the system prompt carries the workspace files, the summary and the caller'
   assert.match(prompt, /answer in JSON$/);
   assert.match(prompt, /untrusted/);
   assert.equal(estimateTokens("abcd".repeat(10)), 14);
+});
+
+test("shrinkToolResults shortens the oldest tool results first, and only as far as needed", () => {
+  const big = "x".repeat(40_000);
+  const messages: ModelMessage[] = [
+    { role: "assistant", content: "", toolCalls: [{ id: "1", name: "read", arguments: "{}" }] },
+    { role: "tool", toolCallId: "1", content: big },
+    { role: "assistant", content: "", toolCalls: [{ id: "2", name: "read", arguments: "{}" }] },
+    { role: "tool", toolCallId: "2", content: big },
+  ];
+  shrinkToolResults(messages, 12_000);
+  assert.ok(messages[1].content.length < 3000, "the older result is shortened");
+  assert.match(messages[1].content, /left out to fit the context window/);
+  assert.equal(messages[3].content, big, "the newest result fits after that and stays whole");
+  shrinkToolResults(messages, 100);
+  assert.ok(messages[3].content.length < 3000, "under a tighter budget the newest goes too");
 });

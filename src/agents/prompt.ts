@@ -89,3 +89,20 @@ export function fitHistory(opts: { system: string; history: ModelMessage[]; curr
 export function reserveFor(contextWindow: number, maxTokens?: number): number {
   return Math.min(maxTokens ?? 8192, Math.floor(contextWindow / 4));
 }
+
+const KEPT_OF_SHRUNK_RESULT = 2000;
+
+/**
+ * Shortens this run's oldest tool results (in place) until its tool rounds fit in `budgetTokens`;
+ * the newest result is shortened last. The transcript keeps every result whole.
+ */
+export function shrinkToolResults(messages: ModelMessage[], budgetTokens: number): void {
+  let used = messages.reduce((n, m) => n + messageTokens(m), 0);
+  for (const m of messages) {
+    if (used <= budgetTokens) return;
+    if (m.role !== "tool" || m.content.length <= KEPT_OF_SHRUNK_RESULT) continue;
+    const before = messageTokens(m);
+    m.content = `${m.content.slice(0, KEPT_OF_SHRUNK_RESULT)}\n[${m.content.length - KEPT_OF_SHRUNK_RESULT} more characters of this tool result were left out to fit the context window]`;
+    used -= before - messageTokens(m);
+  }
+}

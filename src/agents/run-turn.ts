@@ -6,12 +6,12 @@ import { chainClients, resolveModelChain, type ModelCandidate } from "./model-re
 import { callModel } from "./providers/call-model.js";
 import { ProviderError, type ModelMessage, type StopReason, type ToolCall, type ToolChoice, type ToolSchema, type Usage } from "./providers/types.js";
 import type { HistoryCache } from "./history-cache.js";
-import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, messageTokens, reserveFor } from "./prompt.js";
+import { buildSystemPrompt, entriesToMessages, estimateTokens, fitHistory, messageTokens, reserveFor, shrinkToolResults } from "./prompt.js";
 import type { RunEvent, RunOutcome, TurnRequest } from "./types.js";
 import { ensureWorkspace, identityFromWorkspace, loadBootstrapFiles } from "./workspace.js";
 import { maxToolRounds, runToolCalls, type TurnTools } from "./tool-round.js";
 import { toolSchemas } from "./tools/registry.js";
-import { sessionSandboxed } from "./tools/sandbox-mode.js";
+import { policyContext } from "./tools/policy.js";
 import type { ToolDefinition } from "./tools/types.js";
 
 /** Why a run was stopped from outside; the AbortSignal's reason carries one of these. */
@@ -150,12 +150,12 @@ async function offerTools(ctx: TurnContext, primary: ModelCandidate): Promise<Ru
   const clientTools = ctx.request.clientTools ?? [];
   if (!ctx.tools) return { turn: null, byName: new Map(), schemas: clientTools, sandboxed: false, maxRounds: 0 };
   const config = ctx.config.config;
-  const sandboxed = sessionSandboxed(config, ctx.agent.id, ctx.session.key);
-  const policy = { agentId: ctx.agent.id, sessionKey: ctx.session.key, sandboxed, surface: "agent" as const, provider: primary.provider.config.id, model: primary.model };
+  const external = ctx.request.source === "hook";
+  const policy = policyContext(config, { agentId: ctx.agent.id, sessionKey: ctx.session.key, surface: "agent", provider: primary.provider.config.id, model: primary.model, external });
   const clientNames = new Set(clientTools.map((t) => t.name));
   await ctx.tools.registry.ready();
   const definitions = ctx.tools.registry.available(config, policy).filter((d) => !clientNames.has(d.name));
-  return { turn: ctx.tools, byName: new Map(definitions.map((d) => [d.name, d])), schemas: [...toolSchemas(definitions), ...clientTools], sandboxed, maxRounds: maxToolRounds(config) };
+  return { turn: ctx.tools, byName: new Map(definitions.map((d) => [d.name, d])), schemas: [...toolSchemas(definitions), ...clientTools], sandboxed: policy.sandboxed, maxRounds: maxToolRounds(config) };
 }
 
 /**
@@ -172,7 +172,9 @@ async function callFitted(
   opts: { contextWindow: number; reserveTokens: number; offered: OfferedTools },
 ): Promise<void> {
   let kept = history;
-  // This run's own tool rounds are always sent, so the earlier history gets what they leave.
+  // This run's own tool rounds are always sent (older results shortened when they outgrow the
+  // window), so the earlier history gets what they leave.
+  shrinkToolResults(afterCurrent, Math.floor((opts.contextWindow - opts.reserveTokens - estimateTokens(system) - estimateTokens(ctx.request.message)) * 0.8));
   const reserveTokens = opts.reserveTokens + afterCurrent.reduce((n, m) => n + messageTokens(m), 0);
   for (let retry = 0; ; retry++) {
     const fitted = fitHistory({ system, history: kept, current: ctx.request.message, contextWindow: opts.contextWindow, reserveTokens });
@@ -223,9 +225,9 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
     const files = loadBootstrapFiles(agent.workspace);
     const history = entriesToMessages(prior.entries);
     const reserveTokens = reserveFor(contextWindow, request.streamParams?.maxTokens ?? maxTokens);
-    const messageTokens = estimateTokens(request.message);
-    if (messageTokens > contextWindow - reserveTokens) {
-      const message = `the message is too long for ${chain[0].ref}: about ${messageTokens} tokens, the model takes ${contextWindow - reserveTokens} (context window ${contextWindow})`;
+    const currentTokens = estimateTokens(request.message);
+    if (currentTokens > contextWindow - reserveTokens) {
+      const message = `the message is too long for ${chain[0].ref}: about ${currentTokens} tokens, the model takes ${contextWindow - reserveTokens} (context window ${contextWindow})`;
       throw new ProviderError(message, "context_overflow", { provider: chain[0].provider.config.id, model: chain[0].model });
     }
     const tools = await offerTools(ctx, chain[0]);
@@ -256,7 +258,7 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
         afterCurrent.push({ role: "user", content: steered.text });
       }
     }
-    // Calls left after the last round were never run; only the caller's own tools go back to it.
+    // A gateway tool call left after the last round was never run; a call to the caller's own tools goes back to it with the rest.
     if (tools.turn && !attempt.toolCalls.some((c) => request.clientTools?.some((t) => t.name === c.name))) attempt.toolCalls = [];
     entries.push(assistantEntry(attempt, request.runId));
     outcome = { ...base, status: "ok", text: attempt.text, toolCalls: attempt.toolCalls, stopReason: attempt.stopReason ?? "stop", usage: total, provider: attempt.provider, model: attempt.model, endedAt: Date.now() };

@@ -2,6 +2,7 @@ import type { Env } from "../config/paths.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { NewEntry } from "../store/types.js";
 import type { ModelMessage, ToolCall } from "./providers/types.js";
+import { canonicalToolName } from "./tools/policy.js";
 import type { ToolRegistry } from "./tools/registry.js";
 import { ToolError, type ToolDefinition, type ToolHost } from "./tools/types.js";
 import type { RunEvent } from "./types.js";
@@ -33,8 +34,6 @@ export type RoundContext = {
   persist(entry: NewEntry): void;
 };
 
-const UPDATE_MIN_MS = 250;
-
 function resultEntry(call: ToolCall, runId: string, content: string, isError: boolean, details?: Record<string, unknown>): NewEntry {
   return {
     type: "message",
@@ -55,8 +54,7 @@ export async function runToolCalls(ctx: RoundContext, calls: ToolCall[]): Promis
   const messages: ModelMessage[] = [];
   for (const call of calls) {
     const started = Date.now();
-    const definition = ctx.offered.get(call.name) ?? (call.name.toLowerCase() === "bash" ? ctx.offered.get("exec") : undefined);
-    let lastUpdate = 0;
+    const definition = ctx.offered.get(canonicalToolName(call.name));
     const outcome = definition
       ? await ctx.tools.registry.call(definition, call.arguments, {
           agentId: ctx.agentId,
@@ -70,12 +68,7 @@ export async function runToolCalls(ctx: RoundContext, calls: ToolCall[]): Promis
           config: ctx.config,
           env: ctx.env,
           host: ctx.tools.host,
-          update(progress) {
-            const now = Date.now();
-            if (now - lastUpdate < UPDATE_MIN_MS) return;
-            lastUpdate = now;
-            ctx.emit({ type: "tool_update", runId: ctx.runId, call, ...progress });
-          },
+          update: (progress) => ctx.emit({ type: "tool_update", runId: ctx.runId, call, ...progress }),
         })
       : { ok: false as const, error: new ToolError(`tool "${call.name}" is not available in this session`, "blocked"), unexpected: false };
     const content = outcome.ok ? outcome.result.content : `Error: ${outcome.error.message}`;

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { APPROVAL_DECISIONS, ApprovalsFileError, redactApprovalsFile, type ApprovalDecision, type ApprovalRecord, type ApprovalsSnapshot, type ExecApprovals } from "../agents/tools/approvals/index.js";
+import { APPROVAL_DECISIONS, approvalNotFound, ApprovalsFileError, approvalsFileView, type ApprovalDecision, type ApprovalRecord, type ExecApprovals } from "../agents/tools/approvals/index.js";
 import { ApprovalsFileSchema } from "../agents/tools/approvals/approvals-file.js";
 import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
@@ -25,13 +25,7 @@ export function recordView(record: ApprovalRecord) {
   return { ...pendingView(record), status: record.status, decision: record.decision, resolvedBy: record.resolvedBy, resolvedAtMs: record.resolvedAtMs };
 }
 
-function fileView(snapshot: ApprovalsSnapshot) {
-  return { path: snapshot.path, exists: snapshot.exists, hash: snapshot.hash, file: redactApprovalsFile(snapshot.file), ...(snapshot.problem ? { problem: snapshot.problem } : {}) };
-}
-
-export function approvalNotFound(id: string): GatewayError {
-  return new GatewayError({ code: ErrorCodes.approvalNotFound, message: `approval not found: ${id}` });
-}
+export { approvalNotFound };
 
 export function parseDecision(value: string): ApprovalDecision {
   if ((APPROVAL_DECISIONS as readonly string[]).includes(value)) return value as ApprovalDecision;
@@ -205,7 +199,7 @@ export const execApprovalsGetMethod = defineMethod({
   scope: Scope.admin,
   params: EmptyParams,
   async handler({ gateway }) {
-    return fileView(await approvalsOf(gateway).file.read());
+    return approvalsFileView(await approvalsOf(gateway).file.read());
   },
 });
 
@@ -217,7 +211,7 @@ export const execApprovalsSetMethod = defineMethod({
   params: SetParams,
   async handler({ params, gateway }) {
     const snapshot = await approvalsOf(gateway).file.replace(params.file, params.baseHash).catch(fileError);
-    return { ok: true, ...fileView(snapshot) };
+    return { ok: true, ...approvalsFileView(snapshot) };
   },
 });
 

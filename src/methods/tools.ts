@@ -1,8 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { invokeDirect } from "../agents/tools/direct-invoke.js";
-import { TOOL_GROUPS } from "../agents/tools/policy.js";
+import { policyContext, TOOL_GROUPS, toolAllowed } from "../agents/tools/policy.js";
 import { toolSchemas } from "../agents/tools/registry.js";
-import { sessionSandboxed } from "../agents/tools/sandbox-mode.js";
 import { ErrorCodes, GatewayError, unavailable } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
 import { compileSchema } from "../protocol/validate.js";
@@ -31,13 +30,13 @@ export const toolsCatalogMethod = defineMethod({
     await tools.registry.ready();
     const { agentId, sessionKey } = sessionTarget(gateway, undefined, params.agentId);
     const config = gateway.config().config;
-    const policy = { agentId, sessionKey, sandboxed: sessionSandboxed(config, agentId, sessionKey), surface: "agent" as const };
+    const policy = policyContext(config, { agentId, sessionKey, surface: "agent" });
     const definitions = tools.registry.all();
     const schemas = toolSchemas(definitions);
     return {
       agentId,
       tools: definitions.map((d, i) => {
-        const decision = tools.registry.decide(config, policy, d.name);
+        const decision = toolAllowed(config, policy, d.name);
         return { name: d.name, description: d.description, group: groupOf(d.name) ?? null, source: "core", allowed: decision.allowed, ...(decision.allowed ? {} : { deniedBy: decision.reason }), parameters: schemas[i].parameters };
       }),
       groups: Object.entries(TOOL_GROUPS).map(([id, names]) => ({ id: `group:${id}`, tools: names.filter((n) => tools.registry.get(n)) })).filter((g) => g.tools.length > 0),

@@ -3,7 +3,7 @@ import type { GatewayConfig } from "../../config/schema.js";
 import type { AgentDefinition } from "../agent-config.js";
 import { ensureWorkspace } from "../workspace.js";
 import type { ToolRegistry } from "./registry.js";
-import { sessionSandboxed } from "./sandbox-mode.js";
+import { policyContext, toolAllowed } from "./policy.js";
 import type { ToolDefinition, ToolHost, ToolResult } from "./types.js";
 
 /** One call from outside an agent run: `POST /tools/invoke` or the `tools.invoke` RPC. */
@@ -41,9 +41,8 @@ function withAction(definition: ToolDefinition, args: Record<string, unknown>, a
 export async function invokeDirect(registry: ToolRegistry, host: ToolHost, call: DirectInvocation): Promise<DirectOutcome> {
   await registry.ready();
   const definition = registry.get(call.name);
-  const sandboxed = sessionSandboxed(call.config, call.agent.id, call.sessionKey);
-  const policy = { agentId: call.agent.id, sessionKey: call.sessionKey, sandboxed, surface: call.surface };
-  if (!definition || !registry.decide(call.config, policy, definition.name).allowed) return { status: "not_found", message: `Tool not available: ${call.name}` };
+  const policy = policyContext(call.config, { agentId: call.agent.id, sessionKey: call.sessionKey, surface: call.surface });
+  if (!definition || !toolAllowed(call.config, policy, definition.name).allowed) return { status: "not_found", message: `Tool not available: ${call.name}` };
   const toolCallId = `${call.surface}-direct-operator-${call.idempotencyKey ?? Date.now()}`;
   ensureWorkspace(call.agent.workspace, call.agent.skipBootstrap);
   const outcome = await registry.call(definition, withAction(definition, call.args, call.action), {
@@ -53,7 +52,7 @@ export async function invokeDirect(registry: ToolRegistry, host: ToolHost, call:
     toolCallId,
     surface: call.surface,
     signal: call.signal,
-    sandboxed,
+    sandboxed: policy.sandboxed,
     config: call.config,
     env: call.env,
     host,

@@ -1,7 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import { ToolError, type ToolDefinition } from "./types.js";
 
-/** The shared send tool; until chat channels exist on this gateway it says so instead of pretending. */
+/**
+ * The shared send tool, offered once a channel is configured; until channels run on this gateway
+ * it says so instead of pretending.
+ */
 export const messageTool: ToolDefinition = {
   name: "message",
   description: "Send a message to a chat channel target (Telegram, WhatsApp, IRC).",
@@ -14,6 +17,7 @@ export const messageTool: ToolDefinition = {
     accountId: Type.Optional(Type.String()),
     threadId: Type.Optional(Type.Union([Type.String(), Type.Number()])),
   }),
+  enabled: (config) => Object.keys(config.channels ?? {}).length > 0,
   async execute(args) {
     const action = typeof args.action === "string" ? args.action : "send";
     if (action !== "send") throw new ToolError(`message action "${action}" is not supported; use "send"`, "invalid_arguments");

@@ -69,3 +69,9 @@ test("HTTP: the hard-deny list, gateway.tools.deny and gateway.tools.allow", () 
   assert.equal(allowed(config, "read", { surface: "http" }), false);
   assert.equal(allowed({ gateway: { tools: { allow: ["exec"] } }, tools: { deny: ["exec"] } } as GatewayConfig, "exec", { surface: "http" }), false, "session policy still applies");
 });
+
+test("the most specific profile wins: an agent's full lifts a global minimal", () => {
+  const config = { tools: { profile: "minimal" }, agents: { entries: { ops: { tools: { profile: "full" } } } } } as unknown as GatewayConfig;
+  assert.equal(allowed(config, "read"), false);
+  assert.equal(allowed(config, "read", { agentId: "ops", sessionKey: "agent:ops:main" }), true);
+});

@@ -1,5 +1,7 @@
 import { isPlainObject } from "../../config/objects.js";
 import type { GatewayConfig } from "../../config/schema.js";
+import { agentEntry } from "../agent-config.js";
+import { sessionSandboxed } from "./sandbox-mode.js";
 import type { ToolSurface } from "./types.js";
 
 /** OpenClaw's tool groups, as far as they name tools; `group:<name>` in a list means all of them. */
@@ -35,7 +37,7 @@ const ALIASES: Record<string, string> = { bash: "exec", automations: "cron" };
 /** One allow/deny layer as configured (`tools`, `agents.entries.<id>.tools`, a group's `tools` …). */
 type Layer = { where: string; profile?: ToolProfile; allow?: string[]; alsoAllow?: string[]; deny?: string[] };
 
-/** Where a tool call happens, as far as policy cares. */
+/** Where a tool call happens, as far as policy cares (`policyContext` builds one). */
 export type PolicyContext = {
   agentId: string;
   sessionKey: string;
@@ -48,6 +50,18 @@ export type PolicyContext = {
 
 export type PolicyDecision = { allowed: true } | { allowed: false; reason: string };
 
+/** The policy context of a call in a session; `external` marks runs started by outside systems (hooks). */
+export function policyContext(config: GatewayConfig, where: { agentId: string; sessionKey: string; surface: ToolSurface; provider?: string; model?: string; external?: boolean }): PolicyContext {
+  const { external, ...rest } = where;
+  return { ...rest, sandboxed: sessionSandboxed(config, where.agentId, where.sessionKey, external) };
+}
+
+/** What makes two contexts decide alike: everything but the session key, except a channel conversation's. */
+export function policyKey(ctx: PolicyContext): string {
+  const conversation = CONVERSATION_KEY.exec(ctx.sessionKey);
+  return [ctx.agentId, ctx.sandboxed, ctx.surface, ctx.provider ?? "", ctx.model ?? "", conversation ? conversation.slice(1).join(":") : ""].join("|");
+}
+
 function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v.trim() !== "").map((v) => v.trim().toLowerCase()) : undefined;
 }
@@ -59,15 +73,16 @@ function layerOf(value: unknown, where: string): Layer | null {
   return { where, profile, allow: strings(raw.allow), alsoAllow: strings(raw.alsoAllow), deny: strings(raw.deny) };
 }
 
-function canonical(name: string): string {
-  const lower = name.toLowerCase();
+/** The tool a name means: lowercase, with OpenClaw's aliases (`bash` is `exec`). */
+export function canonicalToolName(name: string): string {
+  const lower = name.trim().toLowerCase();
   return ALIASES[lower] ?? lower;
 }
 
 /** Whether a list entry (`exec`, `group:fs`, `web_*`, `*`) covers a tool. */
 function covers(entry: string, tool: string): boolean {
   if (entry.startsWith("group:")) return (TOOL_GROUPS[entry.slice(6)] ?? []).includes(tool);
-  const wanted = canonical(entry);
+  const wanted = canonicalToolName(entry);
   if (!wanted.includes("*")) return wanted === tool;
   const pattern = new RegExp(`^${wanted.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
   return pattern.test(tool);
@@ -76,8 +91,10 @@ function covers(entry: string, tool: string): boolean {
 const anyCovers = (list: string[] | undefined, tool: string) => list?.some((e) => covers(e, tool)) ?? false;
 
 /** `agent:<id>:<channel>:group:<peer>` → the channel's per-group or per-DM `tools` layer, if configured. */
+const CONVERSATION_KEY = /^agent:[^:]+:([^:]+):(?:[^:]+:)?(group|channel|direct):([^:]+)/;
+
 function conversationLayer(config: GatewayConfig, sessionKey: string): Layer | null {
-  const match = /^agent:[^:]+:([^:]+):(?:[^:]+:)?(group|channel|direct):([^:]+)/.exec(sessionKey);
+  const match = CONVERSATION_KEY.exec(sessionKey);
   if (!match) return null;
   const [, channel, kind, peer] = match;
   const channelConfig = (config.channels as Record<string, unknown> | undefined)?.[channel];
@@ -90,10 +107,7 @@ function conversationLayer(config: GatewayConfig, sessionKey: string): Layer | n
 }
 
 function agentTools(config: GatewayConfig, agentId: string): Record<string, unknown> | undefined {
-  const entries = (config.agents as Record<string, unknown> | undefined)?.entries;
-  if (!isPlainObject(entries)) return undefined;
-  const entry = Object.entries(entries as Record<string, unknown>).find(([id]) => id.toLowerCase() === agentId)?.[1];
-  const tools = isPlainObject(entry) ? (entry as Record<string, unknown>).tools : undefined;
+  const tools = agentEntry(config, agentId)?.tools;
   return isPlainObject(tools) ? (tools as Record<string, unknown>) : undefined;
 }
 
@@ -133,14 +147,14 @@ function httpExposure(config: GatewayConfig, tool: string): PolicyDecision {
  * `allow` narrows, `alsoAllow` widens what the profile selected, and a `deny` in any layer wins.
  */
 export function toolAllowed(config: GatewayConfig, ctx: PolicyContext, toolName: string): PolicyDecision {
-  const tool = canonical(toolName);
+  const tool = canonicalToolName(toolName);
   const layers = layersFor(config, ctx);
   for (const layer of layers) if (anyCovers(layer.deny, tool)) return { allowed: false, reason: `${layer.where}.deny` };
   if (ctx.surface === "http") {
     const exposure = httpExposure(config, tool);
     if (!exposure.allowed) return exposure;
   }
-  const profileLayer = [...layers].reverse().find((l) => l.profile && l.profile !== "full");
+  const profileLayer = [...layers].reverse().find((l) => l.profile);
   if (profileLayer?.profile && profileLayer.profile !== "full") {
     const selected = PROFILE_ENTRIES[profileLayer.profile].some((e) => covers(e, tool)) || layers.some((l) => anyCovers(l.alsoAllow, tool));
     if (!selected) return { allowed: false, reason: `${profileLayer.where}.profile (${profileLayer.profile})` };

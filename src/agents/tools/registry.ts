@@ -1,9 +1,11 @@
 import { compileSchema, type Validator } from "../../protocol/validate.js";
 import type { GatewayConfig } from "../../config/schema.js";
 import type { ToolSchema } from "../providers/types.js";
-import { toolAllowed, type PolicyContext, type PolicyDecision } from "./policy.js";
+import { canonicalToolName, policyKey, toolAllowed, type PolicyContext } from "./policy.js";
 import { ToolError, type ToolContext, type ToolDefinition, type ToolResult } from "./types.js";
 
+/** Contexts remembered per config snapshot (one per channel conversation at most). */
+const MAX_REMEMBERED_CONTEXTS = 1000;
 /** What the model reads of one result at most; tools bound their own output well below this. */
 const MAX_RESULT_CHARS = 200_000;
 
@@ -17,6 +19,7 @@ export class ToolRegistry {
   private definitions: Map<string, ToolDefinition> | null = null;
   private loading: Promise<void> | null = null;
   private readonly validators = new WeakMap<ToolDefinition, Validator<Record<string, unknown>>>();
+  private readonly offered = new WeakMap<GatewayConfig, Map<string, ToolDefinition[]>>();
 
   constructor(private readonly load: () => Promise<ToolDefinition[]>) {}
 
@@ -38,16 +41,21 @@ export class ToolRegistry {
   }
 
   get(name: string): ToolDefinition | undefined {
-    return this.byName().get(name.trim().toLowerCase() === "bash" ? "exec" : name.trim());
+    return this.byName().get(canonicalToolName(name));
   }
 
-  decide(config: GatewayConfig, ctx: PolicyContext, name: string): PolicyDecision {
-    return toolAllowed(config, ctx, name);
-  }
-
-  /** The tools policy lets this run or caller use. */
+  /** The tools policy lets this run or caller use; remembered per config snapshot and context. */
   available(config: GatewayConfig, ctx: PolicyContext): ToolDefinition[] {
-    return this.all().filter((d) => toolAllowed(config, ctx, d.name).allowed);
+    let byContext = this.offered.get(config);
+    if (!byContext) this.offered.set(config, (byContext = new Map()));
+    const key = policyKey(ctx);
+    let list = byContext.get(key);
+    if (!list) {
+      if (byContext.size >= MAX_REMEMBERED_CONTEXTS) byContext.clear();
+      list = this.all().filter((d) => (d.enabled?.(config) ?? true) && toolAllowed(config, ctx, d.name).allowed);
+      byContext.set(key, list);
+    }
+    return list;
   }
 
   /** Runs one call. `args` is the model's JSON text or an object from an API caller. */

@@ -23,3 +23,9 @@ test("off, non-main and all; the agent's own mode wins over the default", () => 
   assert.equal(sessionSandboxed(withMode("all"), "main", "agent:main:main"), true);
   assert.equal(sessionSandboxed(withMode("all", "off"), "main", "agent:main:main"), false);
 });
+
+test("runs started by outside systems (hooks) are sandboxed by default, whatever their session key", () => {
+  assert.equal(sessionSandboxed(withMode(), "main", "agent:main:hook:1234", true), true);
+  assert.equal(sessionSandboxed(withMode(), "main", "agent:main:github-pr-12", true), true);
+  assert.equal(sessionSandboxed(withMode("off"), "main", "agent:main:github-pr-12", true), false);
+});

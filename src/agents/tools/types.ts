@@ -84,8 +84,8 @@ export interface SessionTools {
   agentIds(): string[];
   listSessions(agentId: string, opts: { limit: number; activeMinutes?: number; kinds?: string[] }): Promise<Array<Record<string, unknown>>>;
   sessionStatus(agentId: string, sessionKey: string): Promise<Record<string, unknown> | null>;
-  /** Sends a message into another session as a new turn; waits up to `timeoutMs` for its reply (0 = do not wait). */
-  send(fromSessionKey: string, target: { agentId: string; sessionKey: string }, message: string, timeoutMs: number): Promise<Record<string, unknown>>;
+  /** Sends a message into another session as a new turn; waits up to `timeoutMs` for its reply (0 = do not wait), or until `signal` aborts. */
+  send(fromSessionKey: string, target: { agentId: string; sessionKey: string }, message: string, timeoutMs: number, signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
 /** Everything one tool call knows about where it runs. */
@@ -114,4 +114,6 @@ export type ToolDefinition = {
   /** JSON Schema of the arguments (TypeBox), sent to the model as is and checked before `execute`. */
   parameters: TSchema;
   execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult>;
+  /** Offered to runs only when this says so (e.g. `message` once a channel is configured). */
+  enabled?(config: GatewayConfig): boolean;
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import JSON5 from "json5";
 import { resolveStateDir } from "../../config/paths.js";
-import { ApprovalsFileError, ApprovalsFileStore, redactApprovalsFile, type ApprovalsSnapshot } from "../../agents/tools/approvals/index.js";
+import { APPROVAL_DECISIONS, ApprovalsFileError, ApprovalsFileStore, approvalsFileView, type ApprovalsFileView } from "../../agents/tools/approvals/index.js";
 import { approvalsFilePath } from "../../agents/tools/approvals/approvals-file.js";
 import { Scope } from "../../protocol/scopes.js";
 import { CliError, printJson } from "../exit.js";
@@ -9,9 +9,6 @@ import { formatDuration } from "../format-duration.js";
 import { resolveTarget, withClient, type ClientFlags } from "../connection.js";
 
 type PendingApproval = { id: string; request: { command?: string; agentId?: string | null; sessionKey?: string | null; cwd?: string | null; host?: string }; createdAtMs: number; expiresAtMs: number };
-type FileView = Pick<ApprovalsSnapshot, "path" | "exists" | "hash" | "file"> & { problem?: string };
-
-const DECISIONS = ["allow-once", "allow-always", "deny"] as const;
 
 function call<T>(flags: ClientFlags, scopes: string[], method: string, params: unknown): Promise<T> {
   const target = resolveTarget(flags);
@@ -42,7 +39,7 @@ export async function approvalsPendingCommand(flags: ClientFlags): Promise<void>
 
 /** `openclaw approvals resolve <id> <decision>` (and the `approve` / `deny` shorthands). */
 export async function approvalsResolveCommand(id: string, decision: string, flags: ClientFlags & { reason?: string }): Promise<void> {
-  if (!(DECISIONS as readonly string[]).includes(decision)) throw new CliError(`Invalid decision "${decision}": use ${DECISIONS.join(", ")}.`);
+  if (!(APPROVAL_DECISIONS as readonly string[]).includes(decision)) throw new CliError(`Invalid decision "${decision}": use ${APPROVAL_DECISIONS.join(", ")}.`);
   const result = await call<{ ok: boolean; id: string; decision: string; alreadyResolved?: boolean }>(flags, [Scope.approvals], "exec.approval.resolve", { id, decision });
   if (flags.json) printJson(result);
   else process.stdout.write(`${result.alreadyResolved ? "Already resolved (same decision)" : "Resolved"}: ${id} → ${decision}${flags.reason ? ` (${flags.reason})` : ""}\n`);
@@ -54,7 +51,7 @@ function localStore(): ApprovalsFileStore {
   return new ApprovalsFileStore(approvalsFilePath(resolveStateDir()));
 }
 
-function printFile(view: FileView, json: boolean | undefined): void {
+function printFile(view: ApprovalsFileView, json: boolean | undefined): void {
   if (json) return printJson(view);
   process.stdout.write(`Exec approvals: ${view.path}${view.exists ? "" : " (not created yet: defaults apply)"}\nHash: ${view.hash}\n`);
   if (view.problem) process.stdout.write(`Problem: ${view.problem}\n`);
@@ -64,11 +61,10 @@ function printFile(view: FileView, json: boolean | undefined): void {
 /** `openclaw approvals get`: the local approvals file, or with `--gateway` the running gateway's. */
 export async function approvalsGetCommand(flags: GetFlags): Promise<void> {
   if (flags.gateway || flags.url || flags.port) {
-    printFile(await call<FileView>(flags, [Scope.admin], "exec.approvals.get", {}), flags.json);
+    printFile(await call<ApprovalsFileView>(flags, [Scope.admin], "exec.approvals.get", {}), flags.json);
     return;
   }
-  const snapshot = await localStore().read();
-  printFile({ path: snapshot.path, exists: snapshot.exists, hash: snapshot.hash, file: redactApprovalsFile(snapshot.file), ...(snapshot.problem ? { problem: snapshot.problem } : {}) }, flags.json);
+  printFile(approvalsFileView(await localStore().read()), flags.json);
 }
 
 function readDocument(flags: { file?: string; stdin?: boolean }): unknown {
@@ -89,18 +85,18 @@ function readDocument(flags: { file?: string; stdin?: boolean }): unknown {
 /** `openclaw approvals set --file <path> | --stdin`: replaces the document, refusing if it changed meanwhile. */
 export async function approvalsSetCommand(flags: GetFlags & { file?: string; stdin?: boolean }): Promise<void> {
   const document = readDocument(flags);
-  let view: FileView;
+  let view: ApprovalsFileView;
   if (flags.gateway || flags.url || flags.port) {
     const target = resolveTarget(flags);
     view = await withClient(target, { scopes: [Scope.admin] }, async (client) => {
-      const current = await client.request<FileView>("exec.approvals.get", {}, target.timeoutMs);
-      return client.request<FileView>("exec.approvals.set", { file: document, baseHash: current.hash }, target.timeoutMs);
+      const current = await client.request<ApprovalsFileView>("exec.approvals.get", {}, target.timeoutMs);
+      return client.request<ApprovalsFileView>("exec.approvals.set", { file: document, baseHash: current.hash }, target.timeoutMs);
     });
   } else {
     const store = localStore();
     try {
       const snapshot = await store.replace(document, (await store.read()).hash);
-      view = { path: snapshot.path, exists: true, hash: snapshot.hash, file: redactApprovalsFile(snapshot.file) };
+      view = approvalsFileView(snapshot);
     } catch (err) {
       if (err instanceof ApprovalsFileError) throw new CliError(err.message);
       throw err;

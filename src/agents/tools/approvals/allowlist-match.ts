@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { expandHome } from "../exec/index.js";
 import { ARGV_BINDING_PREFIX, type AllowlistEntry } from "./approvals-file.js";
+import { redactCommandText } from "./command-redaction.js";
 import { globMatches, PATHS_CASE_INSENSITIVE } from "./glob-match.js";
 import { realPathOf, resolveExecutable } from "./resolve-executable.js";
 import { splitShellCommand } from "./shell-segments.js";
@@ -16,10 +17,6 @@ export type MatchEnv = { pathEnv: string | undefined; home: string; caseInsensit
 /** The `argPattern` of an allow-always entry: these exact arguments, in this working directory. */
 export function argvBinding(cwd: string, args: readonly string[]): string {
   return ARGV_BINDING_PREFIX + createHash("sha256").update(JSON.stringify([cwd, ...args])).digest("hex");
-}
-
-function expandHome(pattern: string, home: string): string {
-  return pattern === "~" ? home : pattern.startsWith("~/") ? join(home, pattern.slice(2)) : pattern;
 }
 
 /** A bare name (`rg`) matches only programs found through PATH; anything with a slash is a path glob. */
@@ -86,7 +83,7 @@ export function allowAlwaysEntries(analysis: CommandAnalysis, cwd: string, comma
     argPattern: argvBinding(cwd, segment.argv.slice(1)),
     source: "allow-always" as const,
     lastUsedAt: nowMs,
-    lastUsedCommand: commandText,
+    lastUsedCommand: redactCommandText(commandText),
     lastResolvedPath: segment.resolvedPath!,
   }));
 }

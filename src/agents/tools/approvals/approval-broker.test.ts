@@ -91,3 +91,36 @@ test("hasApprover asks the hub whether anyone takes exec.approval.requested", ()
   assert.equal(new ApprovalBroker({ events: fakeEvents(false) }).hasApprover(), false);
   assert.equal(new ApprovalBroker({ events: fakeEvents(true) }).hasApprover(), true);
 });
+
+test("resolve, expiry and cancel are exclusive: an answer saving allow-always is not overtaken by the expiry", async () => {
+  const events = fakeEvents();
+  const broker = new ApprovalBroker({ events });
+  const record = broker.create(request, { timeoutMs: 20, onAllowAlways: () => new Promise((r) => setTimeout(r, 80)) });
+  const heard = broker.waitDecision(record.id);
+  const { alreadyResolved } = await broker.resolve(record.id, "allow-always", "ui");
+  assert.equal(alreadyResolved, false);
+  assert.equal(await heard, "allow-always");
+  assert.equal(record.status, "resolved");
+  assert.equal(record.decision, "allow-always");
+  assert.equal(broker.cancel(record.id), false, "cancel after the answer is a no-op");
+  const resolved = events.sent.filter((s) => s.event === "exec.approval.resolved");
+  assert.deepEqual(resolved.map((s) => s.payload.decision), ["allow-always"], "one outcome announced");
+
+  const cancelled = broker.create(request, { timeoutMs: 20 });
+  assert.ok(broker.cancel(cancelled.id));
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(cancelled.status, "cancelled", "the expiry after a cancel is a no-op");
+  assert.equal(events.sent.filter((s) => s.event === "exec.approval.resolved" && s.payload.id === cancelled.id).length, 1);
+});
+
+test("timeouts beyond what a timer can wait are capped, not turned into 1 ms", async () => {
+  const broker = new ApprovalBroker({ events: fakeEvents(), now: () => 0 });
+  const record = broker.create(request, { timeoutMs: 2 ** 32 });
+  assert.equal(record.expiresAtMs, 2 ** 31 - 1);
+  let waited: unknown = "waiting";
+  void broker.waitDecision(record.id, { timeoutMs: 2 ** 32 }).then((d) => (waited = d));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(record.status, "pending");
+  assert.equal(waited, "waiting");
+  broker.close();
+});

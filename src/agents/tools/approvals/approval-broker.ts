@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createLogger } from "../../../infra/logger.js";
 import { ErrorCodes, GatewayError } from "../../../protocol/errors.js";
 import type { EventHub } from "../../../server/event-hub.js";
+import { timerMs } from "../exec/index.js";
 
 const log = createLogger("exec-approvals");
 
@@ -62,13 +63,14 @@ export type CreateApprovalOptions = {
   onAllowAlways?: () => Promise<void>;
 };
 
-function notFound(message: string): GatewayError {
+export function approvalNotFound(id: string, message = `approval not found: ${id}`): GatewayError {
   return new GatewayError({ code: ErrorCodes.approvalNotFound, message });
 }
 
 /**
- * Pending exec approvals, in memory: each is announced to approval clients, answered once
- * (first answer wins), and ends resolved, expired or cancelled (its run was aborted).
+ * Pending exec approvals, in memory: each is announced to approval clients and ends once:
+ * resolved, expired or cancelled (its run was aborted), whichever comes first; the others are
+ * then no-ops. An answer counts from the moment it arrives, even while allow-always is saved.
  */
 export class ApprovalBroker {
   private live = new Map<string, Live>();
@@ -88,8 +90,9 @@ export class ApprovalBroker {
     const id = opts.id ?? randomUUID();
     if (this.live.has(id) || this.finished.has(id)) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `approval id ${id} is already in use` });
     const createdAtMs = this.now();
-    const record: ApprovalRecord = { id, request, createdAtMs, expiresAtMs: createdAtMs + opts.timeoutMs, status: "pending", decision: null, resolvedBy: null, resolvedAtMs: null };
-    const timer = setTimeout(() => this.finish(id, "expired", null, null), opts.timeoutMs);
+    const timeoutMs = timerMs(opts.timeoutMs);
+    const record: ApprovalRecord = { id, request, createdAtMs, expiresAtMs: createdAtMs + timeoutMs, status: "pending", decision: null, resolvedBy: null, resolvedAtMs: null };
+    const timer = setTimeout(() => this.endUnanswered(id, "expired"), timeoutMs);
     this.live.set(id, { record, timer, waiters: new Set(), onAllowAlways: opts.onAllowAlways });
     this.opts.events.broadcast(REQUESTED_EVENT, { id, request, createdAtMs, expiresAtMs: record.expiresAtMs });
     return record;
@@ -108,22 +111,22 @@ export class ApprovalBroker {
     const live = this.live.get(id);
     if (!live || live.record.status !== "pending") {
       const record = live?.record ?? this.finished.get(id);
-      if (!record) throw notFound(`approval not found: ${id}`);
-      if (record.status === "expired") throw notFound(`approval ${id} expired before it was answered`);
-      if (record.status === "cancelled") throw notFound(`approval ${id} was cancelled: its run ended`);
+      if (!record) throw approvalNotFound(id);
+      if (record.status === "expired") throw approvalNotFound(id, `approval ${id} expired before it was answered`);
+      if (record.status === "cancelled") throw approvalNotFound(id, `approval ${id} was cancelled: its run ended`);
       if (record.decision === decision) return { record, alreadyResolved: true };
       throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `approval ${id} was already resolved: ${record.decision}` });
     }
     if (!live.record.request.allowedDecisions.includes(decision)) {
       throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `decision ${decision} is not offered for approval ${id} (offered: ${live.record.request.allowedDecisions.join(", ")})` });
     }
-    // Claimed before the await, so a second answer arriving meanwhile is refused.
+    // Claimed before the await, so a second answer, the expiry or a cancel arriving meanwhile is a no-op.
     live.record.status = "resolved";
     live.record.decision = decision;
     if (decision === "allow-always" && live.onAllowAlways) {
       await live.onAllowAlways().catch((err: Error) => log.warn(`approval ${id}: allow-always could not be saved (${err.message}); it counts for this run only`));
     }
-    this.finish(id, "resolved", decision, resolvedBy);
+    this.finish(live, "resolved", decision, resolvedBy);
     return { record: live.record, alreadyResolved: false };
   }
 
@@ -132,7 +135,7 @@ export class ApprovalBroker {
     const live = this.live.get(id);
     if (!live) {
       const record = this.finished.get(id);
-      if (!record) return Promise.reject(notFound(`approval not found: ${id}`));
+      if (!record) return Promise.reject(approvalNotFound(id));
       return Promise.resolve(record.decision);
     }
     return new Promise((resolve) => {
@@ -145,7 +148,7 @@ export class ApprovalBroker {
       };
       const onAbort = () => done(null);
       live.waiters.add(done);
-      if (opts.timeoutMs !== undefined) timer = setTimeout(() => done(null), opts.timeoutMs);
+      if (opts.timeoutMs !== undefined) timer = setTimeout(() => done(null), timerMs(opts.timeoutMs));
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -153,22 +156,26 @@ export class ApprovalBroker {
 
   /** Withdraws a pending request (its run was aborted); approval clients are told it is gone. */
   cancel(id: string): boolean {
-    const live = this.live.get(id);
-    if (!live || live.record.status !== "pending") return false;
-    this.finish(id, "cancelled", null, null);
-    return true;
+    return this.endUnanswered(id, "cancelled");
   }
 
   close(): void {
     for (const id of [...this.live.keys()]) this.cancel(id);
   }
 
-  private finish(id: string, status: ApprovalStatus, decision: ApprovalDecision | null, resolvedBy: string | null): void {
+  /** Expiry and cancellation end only a request nobody has answered yet. */
+  private endUnanswered(id: string, status: "expired" | "cancelled"): boolean {
     const live = this.live.get(id);
-    if (!live) return;
+    if (!live || live.record.status !== "pending") return false;
+    this.finish(live, status, null, null);
+    return true;
+  }
+
+  private finish(live: Live, status: ApprovalStatus, decision: ApprovalDecision | null, resolvedBy: string | null): void {
+    const record = live.record;
+    const id = record.id;
     clearTimeout(live.timer);
     this.live.delete(id);
-    const record = live.record;
     record.status = status;
     record.decision = decision;
     record.resolvedBy = resolvedBy;

@@ -197,6 +197,13 @@ export function redactApprovalsFile(file: ExecApprovalsFile): ExecApprovalsFile 
   return { ...file, socket: { ...file.socket, token: REDACTED } };
 }
 
+/** What readers of the file get (RPC and CLI): the snapshot with its secret redacted. */
+export type ApprovalsFileView = Pick<ApprovalsSnapshot, "path" | "exists" | "hash" | "file"> & { problem?: string };
+
+export function approvalsFileView(snapshot: ApprovalsSnapshot): ApprovalsFileView {
+  return { path: snapshot.path, exists: snapshot.exists, hash: snapshot.hash, file: redactApprovalsFile(snapshot.file), ...(snapshot.problem ? { problem: snapshot.problem } : {}) };
+}
+
 function restoreRedacted(next: ExecApprovalsFile, current: ExecApprovalsFile): ExecApprovalsFile {
   if (next.socket?.token !== REDACTED) return next;
   const socket = { ...next.socket };

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Env } from "../../../config/paths.js";
 import type { GatewayConfig } from "../../../config/schema.js";
 import type { CommandRequest } from "../types.js";
 import { createExecApprovals, type ExecApprovals } from "./index.js";
@@ -25,7 +26,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 type Harness = { approvals: ExecApprovals; sent: Array<{ event: string; payload: any }>; setApprover(on: boolean): void; stateDir: string };
 
-function harness(config: GatewayConfig = { tools: { exec: { mode: "ask" } } } as GatewayConfig): Harness {
+function harness(config: GatewayConfig = { tools: { exec: { mode: "ask" } } } as GatewayConfig, env: Env = { PATH: bin, HOME: root }): Harness {
   const stateDir = mkdtempSync(join(root, "state-"));
   const sent: Harness["sent"] = [];
   let approver = true;
@@ -33,7 +34,7 @@ function harness(config: GatewayConfig = { tools: { exec: { mode: "ask" } } } as
     stateDir,
     config: () => config,
     events: { broadcast: (event, payload) => void sent.push({ event, payload }), wanted: () => approver },
-    env: { PATH: bin, HOME: root },
+    env,
   });
   return { approvals, sent, stateDir, setApprover: (on) => (approver = on) };
 }
@@ -205,4 +206,58 @@ test("an RPC-created request offers allow-always for gateway commands and saves 
   assert.equal(node.request.host, "node");
   assert.deepEqual(node.request.allowedDecisions, ["allow-once", "deny"]);
   h.approvals.close();
+});
+
+test("programs are resolved through the PATH the command runs with: the agent's pathPrepend, ~ from HOME, no relative entries", async () => {
+  const agentBin = join(root, "agent-bin");
+  mkdirSync(agentBin, { recursive: true });
+  writeFileSync(join(agentBin, "special"), "#!/bin/sh\n");
+  chmodSync(join(agentBin, "special"), 0o755);
+  const config = { tools: { exec: { mode: "allowlist" } }, agents: { entries: { main: { tools: { exec: { pathPrepend: ["~/agent-bin"] } } } } } } as GatewayConfig;
+  const h = harness(config, { PATH: bin, HOME: root, OPENCLAW_HOME: join(root, "elsewhere") });
+  await h.approvals.file.replace({ version: 1, agents: { main: { allowlist: [{ pattern: `${agentBin}/special` }, { pattern: `${bin}/tool` }] } } });
+  assert.deepEqual(await h.approvals.gate.authorize(cmd("special --x"), live()), { allowed: true, via: "allowlist" });
+  assert.equal((await h.approvals.gate.authorize(cmd("special --x", { agentId: "ops" }), live())).allowed, false, "another agent's PATH lacks it");
+
+  // `tool` in the working directory would be what sh runs for a "." or empty PATH entry; it must not match bin/tool.
+  const dotPath = harness(config, { PATH: `:.:${bin}`, HOME: root });
+  await dotPath.approvals.file.replace({ version: 1, agents: { main: { allowlist: [{ pattern: `${bin}/tool` }] } } });
+  const cwd = join(root, "ws");
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, "tool"), "#!/bin/sh\n");
+  chmodSync(join(cwd, "tool"), 0o755);
+  assert.deepEqual(await dotPath.approvals.gate.authorize(cmd("tool", { cwd }), live()), { allowed: true, via: "allowlist" });
+  const record = await dotPath.approvals.request({ command: "tool", cwd });
+  assert.equal(record.request.resolvedPath, join(bin, "tool"));
+  dotPath.approvals.close();
+});
+
+test("last-used stamps are written at most once per interval per entry, with secrets masked", async () => {
+  const h = harness({ tools: { exec: { mode: "allowlist" } } } as GatewayConfig);
+  await h.approvals.file.replace({ version: 1, agents: { main: { allowlist: [{ id: "t", pattern: "tool" }] } } });
+  let updates = 0;
+  const update = h.approvals.file.update.bind(h.approvals.file);
+  h.approvals.file.update = (change) => (updates++, update(change));
+  const burst = await Promise.all([1, 2, 3, 4, 5].map((i) => h.approvals.gate.authorize(cmd(`tool --token=s3cr3t-value-${i} run`), live())));
+  assert.ok(burst.every((v) => v.allowed));
+  for (let i = 0; i < 100 && (await h.approvals.file.read()).file.agents?.main?.allowlist?.[0]?.lastUsedAt === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+  const stamped = await h.approvals.file.read();
+  assert.equal(updates, 1, "one write for the burst");
+  const entry = stamped.file.agents?.main?.allowlist?.[0];
+  assert.match(entry?.lastUsedCommand ?? "", /^tool --token=\S+ run$/);
+  assert.ok(!entry?.lastUsedCommand?.includes("s3cr3t-value"), entry?.lastUsedCommand);
+
+  assert.equal((await h.approvals.gate.authorize(cmd("tool another command"), live())).allowed, true);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(updates, 1, "a different command text alone does not rewrite the file");
+  assert.equal((await h.approvals.file.read()).hash, stamped.hash);
+});
+
+test("an allow-always grant does not keep the secrets of the command it was made for", async () => {
+  const h = harness();
+  const pending = h.approvals.gate.authorize(cmd("tool --password=hunter2-and-more"), live());
+  await h.approvals.broker.resolve((await nextRequest(h)).id, "allow-always", "test");
+  assert.equal((await pending).allowed, true);
+  const [grant] = await h.approvals.listGrants(10);
+  assert.ok(grant && !grant.command?.includes("hunter2"), grant?.command ?? "");
 });

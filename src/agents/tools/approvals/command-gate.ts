@@ -10,7 +10,8 @@ export type CommandGateOptions = {
   /** What config alone asks for: the only policy a sandboxed command answers to. */
   requested(agentId: string): RequestedExecPolicy;
   broker: ApprovalBroker;
-  matchEnv(): MatchEnv;
+  /** The PATH and HOME the agent's host commands run with. */
+  matchEnv(agentId: string): MatchEnv;
   /** How long a pending approval waits for an answer. */
   timeoutMs(): number;
   /** Saves the entries an allow-always decision adds to the agent's allowlist. */
@@ -45,7 +46,7 @@ export function createCommandGate(opts: CommandGateOptions): CommandGate {
         return { allowed: false, via: "security-deny", message: "exec refused: the owner's config blocks commands (tools.exec security=deny); the command was not run. Do not retry it." };
       }
       const policy = await opts.policy(request.agentId);
-      const analysis = needsAnalysis(policy) ? await analyzeCommand(request, policy.allowlist, opts.matchEnv()) : null;
+      const analysis = needsAnalysis(policy) ? await analyzeCommand(request, policy.allowlist, opts.matchEnv(request.agentId)) : null;
       const decision = decideCommand(policy, analysis, request.commandText);
       if (decision.outcome === "allow") {
         if (decision.via === "allowlist" && analysis) opts.touch?.(request.agentId, analysis.segments, request.commandText);

@@ -1,3 +1,4 @@
+import { agentEntry } from "../../agent-config.js";
 import type { GatewayConfig } from "../../../config/schema.js";
 import { isPlainObject } from "../../../config/objects.js";
 import type { CommandVerdict } from "../types.js";
@@ -49,12 +50,6 @@ function execSection(scope: unknown): RequestedExecPolicy {
   if (isAsk(ask)) out.ask = ask;
   if (isSecurity(exec.askFallback)) out.askFallback = exec.askFallback;
   return out;
-}
-
-function agentEntry(config: GatewayConfig, agentId: string): unknown {
-  const entries = isPlainObject(config.agents) ? config.agents.entries : undefined;
-  if (!isPlainObject(entries)) return undefined;
-  return Object.entries(entries).find(([id]) => id.toLowerCase() === agentId)?.[1];
 }
 
 export function requestedExecPolicy(config: GatewayConfig, agentId: string): RequestedExecPolicy {

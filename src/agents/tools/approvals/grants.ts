@@ -1,4 +1,4 @@
-import type { ExecApprovalsFile } from "./approvals-file.js";
+import type { AllowlistEntry, ExecApprovalsFile } from "./approvals-file.js";
 
 /**
  * An allow-always decision as it lives on: one generated allowlist entry, named by its id. The
@@ -59,4 +59,17 @@ export function removeGrant(file: ExecApprovalsFile, grantId: string): boolean {
     }
   }
   return false;
+}
+
+function sameEntry(a: AllowlistEntry, b: AllowlistEntry): boolean {
+  return a.pattern === b.pattern && a.argPattern === b.argPattern;
+}
+
+/** Adds an allow-always decision's entries to the agent's allowlist; false when all were there already. */
+export function addGrantEntries(file: ExecApprovalsFile, agentId: string, entries: readonly AllowlistEntry[]): boolean {
+  const agent = ((file.agents ??= {})[agentId] ??= {});
+  const allowlist = (agent.allowlist ??= []);
+  const fresh = entries.filter((e) => !allowlist.some((existing) => sameEntry(existing, e)));
+  allowlist.push(...fresh);
+  return fresh.length > 0;
 }

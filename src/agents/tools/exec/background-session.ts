@@ -7,9 +7,10 @@ export const PENDING_OUTPUT_BYTES = 30_000;
 
 export type SessionStatus = "running" | "completed" | "failed" | "killed";
 
-export type SessionOrigin = {
-  agentId: string;
-  sessionKey: string;
+/** The chat session a background command belongs to: only that session's `process` tool reaches it. */
+export type SessionScope = { agentId: string; sessionKey: string };
+
+export type SessionOrigin = SessionScope & {
   commandText: string;
   cwd: string;
   sandboxed: boolean;
@@ -46,8 +47,9 @@ export class BackgroundSession {
     );
   }
 
-  get agentId(): string {
-    return this.origin.agentId;
+  /** Another session of the same agent (a sandboxed group chat beside the owner's host session) must not reach it. */
+  visibleTo(scope: SessionScope): boolean {
+    return this.origin.agentId === scope.agentId && this.origin.sessionKey === scope.sessionKey;
   }
 
   get status(): SessionStatus {

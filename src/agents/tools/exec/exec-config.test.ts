@@ -15,3 +15,9 @@ test("tools.exec is read and an agent's tools.exec overrides it; values are clam
   assert.deepEqual(resolveExecSettings(config, "main", "/home/u"), { timeoutSeconds: 60, backgroundMs: 10, cleanupMs: 60_000, passEnv: ["NPM_TOKEN"], pathPrepend: ["/home/u/bin"] });
   assert.equal(resolveExecSettings(config, "ops").timeoutSeconds, 0);
 });
+
+test("a configured timeout is capped at 7 days, well inside what a timer can wait", () => {
+  const config = { tools: { exec: { timeoutSeconds: 1e12 } } } as GatewayConfig;
+  assert.equal(resolveExecSettings(config, "main").timeoutSeconds, 7 * 24 * 3600);
+  assert.ok(resolveExecSettings(config, "main").timeoutSeconds * 1000 <= 2 ** 31 - 1);
+});

@@ -1,9 +1,15 @@
+import { agentEntry } from "../../agent-config.js";
 import { isPlainObject } from "../../../config/objects.js";
 import type { GatewayConfig } from "../../../config/schema.js";
+import { expandHome } from "./home.js";
 
 export const DEFAULT_EXEC_TIMEOUT_SECONDS = 1800;
 export const DEFAULT_BACKGROUND_MS = 10_000;
 export const DEFAULT_CLEANUP_MS = 30 * 60_000;
+/** The longest a command may be given to run (config or call); well inside what a timer can wait. */
+export const MAX_EXEC_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** The longest a call may wait before its command moves to the background. */
+export const MAX_YIELD_MS = 3600_000;
 
 export type ExecSettings = {
   /** Default lifetime of a command; 0 = no limit. */
@@ -29,11 +35,6 @@ function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v.trim() !== "").map((v) => v.trim()) : undefined;
 }
 
-function expandHome(path: string, home: string | undefined): string {
-  if (!home) return path;
-  return path === "~" ? home : path.startsWith("~/") ? `${home}/${path.slice(2)}` : path;
-}
-
 /**
  * `tools.exec` (OpenClaw's names: `timeoutSeconds`, `backgroundMs`, `cleanupMs`, `pathPrepend`),
  * each key overridden by `agents.entries.<id>.tools.exec`. `passEnv` is ours: names of
@@ -41,11 +42,10 @@ function expandHome(path: string, home: string | undefined): string {
  */
 export function resolveExecSettings(config: GatewayConfig, agentId: string, home?: string): ExecSettings {
   const global = obj(obj(config.tools).exec);
-  const entries = obj(obj(config.agents).entries);
-  const agent = obj(obj(obj(Object.entries(entries).find(([id]) => id.toLowerCase() === agentId)?.[1]).tools).exec);
+  const agent = obj(obj(agentEntry(config, agentId)?.tools).exec);
   const pick = <T>(read: (section: Raw) => T | undefined, fallback: T): T => read(agent) ?? read(global) ?? fallback;
   return {
-    timeoutSeconds: pick((s) => num(s.timeoutSeconds, 0, Number.MAX_SAFE_INTEGER), DEFAULT_EXEC_TIMEOUT_SECONDS),
+    timeoutSeconds: pick((s) => num(s.timeoutSeconds, 0, MAX_EXEC_TIMEOUT_SECONDS), DEFAULT_EXEC_TIMEOUT_SECONDS),
     backgroundMs: pick((s) => num(s.backgroundMs, 10, 120_000), DEFAULT_BACKGROUND_MS),
     cleanupMs: pick((s) => num(s.cleanupMs, 60_000, 3 * 3600_000), DEFAULT_CLEANUP_MS),
     passEnv: pick((s) => strings(s.passEnv), []),

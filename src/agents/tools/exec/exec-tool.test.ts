@@ -1,10 +1,12 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GatewayConfig } from "../../../config/schema.js";
+import { compileSchema } from "../../../protocol/validate.js";
 import { ToolError, type ToolDefinition } from "../types.js";
 import { resolveBwrap } from "./find-bwrap.js";
+import { ExecParameters } from "./exec-tool.js";
 import { execTools } from "./index.js";
 import { RecordingGate, processesMatching, toolContext, uniqueSeconds, waitUntil } from "./test-context.js";
 
@@ -188,4 +190,53 @@ test("the schema takes OpenClaw's argument names and rejects hostname-like hosts
   assert.ok(!validator.check({ command: "ls", host: "example.com" }));
   assert.ok(!validator.check({ workdir: "." }));
   assert.ok(!validator.check({ command: "ls", env: { A: 1 } }));
+});
+
+test("a refused env variable on the host says which and why, and nothing runs", async () => {
+  const ctx = toolContext();
+  const marker = join(ctx.workspace, "ran");
+  for (const env of [{ NODE_OPTIONS: "--require ./evil.js" }, { GIT_CONFIG_COUNT: "1" }, { HOME: ctx.workspace }, { BASH_ENV: "./evil.sh" }]) {
+    const name = Object.keys(env)[0]!;
+    await assert.rejects(exec.execute({ command: `touch ${marker}`, env }, ctx), (e: unknown) => isToolError("invalid_arguments")(e) && (e as Error).message.startsWith(`env.${name} is refused`));
+  }
+  assert.equal(ctx.gate.requests.length, 0, "the gate was never asked");
+  assert.equal(existsSync(marker), false);
+});
+
+test("the owner is asked about the command with its env overrides in front", async () => {
+  const ctx = toolContext();
+  await exec.execute({ command: "git status", env: { CI: "1", MESSAGE: "two words", EMPTY: "" } }, ctx);
+  assert.equal(ctx.gate.requests[0]!.commandText, "CI=1 MESSAGE='two words' EMPTY='' git status");
+  assert.deepEqual(ctx.gate.requests[0]!.argv, ["git", "status"]);
+});
+
+test("empty and relative PATH entries are dropped, so a program the model wrote in the workspace is not found through them", async () => {
+  const ctx = toolContext({ env: { PATH: `:.:bin:${process.env.PATH}`, HOME: process.env.HOME } });
+  mkdirSync(join(ctx.workspace, "bin"));
+  for (const file of ["mytool", join("bin", "mytool")]) {
+    writeFileSync(join(ctx.workspace, file), "#!/bin/sh\necho hijacked\n");
+    chmodSync(join(ctx.workspace, file), 0o755);
+  }
+  const result = await exec.execute({ command: 'echo "$PATH"; mytool' }, ctx);
+  assert.ok(!result.content.includes("hijacked"), result.content);
+  const path = result.content.split("\n")[0]!;
+  assert.ok(path.split(":").every((dir) => dir.startsWith("/")), path);
+});
+
+test("timeouts and yields beyond what a timer can wait are capped, not turned into 1 ms", async () => {
+  const ctx = toolContext();
+  const slow = "sleep 0.3; echo done";
+  const yielded = await exec.execute({ command: slow, yieldMs: 2 ** 31 }, ctx);
+  assert.equal(yielded.details?.status, "completed", "it was not moved to the background after 1 ms");
+  const long = await exec.execute({ command: slow, timeoutSeconds: 3e6 }, ctx);
+  assert.equal(long.details?.status, "completed", "it was not killed after 1 ms");
+  assert.equal((await exec.execute({ command: slow, timeout: 3e6 }, ctx)).details?.status, "completed");
+});
+
+test("the model's timeoutSeconds, timeout and yieldMs have schema maximums (7 days, 1 hour)", () => {
+  const check = (args: Record<string, unknown>) => compileSchema(ExecParameters).check({ command: "true", ...args });
+  assert.ok(check({ timeoutSeconds: 7 * 24 * 3600, yieldMs: 3600_000 }));
+  assert.ok(!check({ timeoutSeconds: 7 * 24 * 3600 + 1 }));
+  assert.ok(!check({ timeout: 1e9 }));
+  assert.ok(!check({ yieldMs: 3600_001 }));
 });

@@ -1,15 +1,19 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { ToolError, type ToolDefinition, type ToolResult } from "../types.js";
 import { checkEnvOverrides, hostCommandEnv, sandboxCommandEnv } from "./child-env.js";
-import { resolveExecSettings } from "./exec-config.js";
+import { hostCommandPath } from "./command-path.js";
+import { MAX_EXEC_TIMEOUT_SECONDS, MAX_YIELD_MS, resolveExecSettings } from "./exec-config.js";
 import { describeExit, outcomeStatus } from "./exit-summary.js";
 import { resolveBwrap, sandboxUnavailableMessage } from "./find-bwrap.js";
+import { commandHome } from "./home.js";
 import { streamOutput } from "./output-stream.js";
 import type { ProcessRegistry } from "./process-registry.js";
 import { startCommand, type CommandOutcome, type RunningCommand } from "./run-command.js";
 import { bwrapArgv } from "./sandbox.js";
 import { resolveSandboxPolicy } from "./sandbox-config.js";
+import { shownCommand } from "./shown-command.js";
 import { simpleArgv } from "./simple-argv.js";
+import { timerMs } from "./timers.js";
 import { resolveWorkdir } from "./workdir.js";
 
 /** How much of the output so far a backgrounded call shows. */
@@ -22,10 +26,10 @@ export const ExecParameters = Type.Object({
   command: Type.String({ minLength: 1, description: "Shell command to run (through /bin/sh -c)." }),
   workdir: Type.Optional(Type.String({ description: "Working directory inside the workspace; relative paths resolve against the workspace. Default: the workspace." })),
   env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Environment variables set for this command." })),
-  yieldMs: Type.Optional(Type.Number({ minimum: 0, description: "Move the command to the background after this many milliseconds (default 10000)." })),
+  yieldMs: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_YIELD_MS, description: "Move the command to the background after this many milliseconds (default 10000, at most 3600000)." })),
   background: Type.Optional(Type.Boolean({ description: "Start in the background at once; manage it with the process tool." })),
-  timeoutSeconds: Type.Optional(Type.Number({ minimum: 0, description: "Kill the command after this many seconds, also in the background (default tools.exec.timeoutSeconds, 1800; 0 = no limit)." })),
-  timeout: Type.Optional(Type.Number({ minimum: 0, description: "Older name of timeoutSeconds." })),
+  timeoutSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_EXEC_TIMEOUT_SECONDS, description: "Kill the command after this many seconds, also in the background (default tools.exec.timeoutSeconds, 1800; 0 = no limit; at most 604800, 7 days)." })),
+  timeout: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_EXEC_TIMEOUT_SECONDS, description: "Older name of timeoutSeconds." })),
   pty: Type.Optional(Type.Boolean({ description: "Not supported here: commands run without a terminal." })),
   host: Type.Optional(Literals(["auto", "sandbox", "gateway", "node"] as const, "Where to run; only auto (the session's default) is supported here.")),
   ask: Type.Optional(Literals(["off", "on-miss", "always"] as const, "Approval mode; the owner's exec policy decides here.")),
@@ -54,14 +58,14 @@ function refuseUnsupported(args: ExecArgs, sandboxed: boolean): void {
 function timeoutSecondsOf(args: ExecArgs, fallback: number): number {
   const value = args.timeoutSeconds ?? args.timeout ?? fallback;
   if (!Number.isFinite(value) || value < 0) throw new ToolError("timeoutSeconds must be a number of seconds, 0 or more", "invalid_arguments");
-  return value;
+  return Math.min(value, MAX_EXEC_TIMEOUT_SECONDS);
 }
 
 /** Resolves with the outcome, or with null once `ms` pass with the command still running. */
 function outcomeWithin(command: RunningCommand, ms: number): Promise<CommandOutcome | null> {
   if (ms <= 0) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(null), ms);
+    const timer = setTimeout(() => resolve(null), timerMs(ms));
     command.done.then(
       (outcome) => {
         clearTimeout(timer);
@@ -85,7 +89,7 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
       const args = raw as ExecArgs;
       if (typeof args.command !== "string" || args.command.trim() === "") throw new ToolError("command is required", "invalid_arguments");
       refuseUnsupported(args, ctx.sandboxed);
-      const settings = resolveExecSettings(ctx.config, ctx.agentId, ctx.env.HOME);
+      const settings = resolveExecSettings(ctx.config, ctx.agentId, commandHome(ctx.env));
       const timeoutSeconds = timeoutSecondsOf(args, settings.timeoutSeconds);
       const dirs = await resolveWorkdir(ctx.workspace, args.workdir);
       const overrides = checkEnvOverrides(args.env, !ctx.sandboxed);
@@ -99,7 +103,7 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
         argv = bwrapArgv({ bwrapPath: bwrap.path, policy, workspace: dirs.root, cwd: dirs.cwd, argv: shellArgv });
         env = sandboxCommandEnv(dirs.root, { lang: ctx.env.LANG, pathPrepend: settings.pathPrepend, sandboxEnv: policy.env, overrides });
       } else {
-        env = hostCommandEnv(ctx.env, { passEnv: settings.passEnv, pathPrepend: settings.pathPrepend, overrides });
+        env = hostCommandEnv(ctx.env, { passEnv: settings.passEnv, path: hostCommandPath(ctx.config, ctx.agentId, ctx.env), overrides });
       }
 
       const verdict = await ctx.host.commands.authorize(
@@ -108,7 +112,7 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
           sessionKey: ctx.sessionKey,
           runId: ctx.runId,
           toolCallId: ctx.toolCallId,
-          commandText: args.command,
+          commandText: shownCommand(args.command, overrides),
           argv: simpleArgv(args.command),
           cwd: dirs.cwd,
           sandboxed: ctx.sandboxed,

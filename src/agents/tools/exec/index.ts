@@ -22,6 +22,10 @@ export function execTools(options: ExecToolsOptions = {}): { tools: ToolDefiniti
 }
 
 export { ProcessRegistry } from "./process-registry.js";
+export { hostCommandPath, searchPath } from "./command-path.js";
+export { commandHome, expandHome } from "./home.js";
+export { looksSecret } from "./child-env.js";
+export { MAX_TIMER_MS, timerMs } from "./timers.js";
 export { runCommand, startCommand, type CommandOutcome, type RunCommandOptions } from "./run-command.js";
 export { bwrapArgv, type SandboxPolicy } from "./sandbox.js";
 export { findBwrap, resolveBwrap } from "./find-bwrap.js";

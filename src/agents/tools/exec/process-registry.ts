@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { BackgroundSession, type SessionOrigin } from "./background-session.js";
+import { BackgroundSession, type SessionOrigin, type SessionScope } from "./background-session.js";
 import type { RunningCommand } from "./run-command.js";
 
 /** OpenClaw keeps at most this many finished sessions; the oldest go first. */
 export const MAX_FINISHED_SESSIONS = 50;
 
 /**
- * The gateway's background sessions, each visible only to the agent that started it, and every
+ * The gateway's background sessions, each visible only to the chat session that started it, and every
  * command still running (foreground ones too) so that shutdown stops them all.
  */
 export class ProcessRegistry {
@@ -37,19 +37,19 @@ export class ProcessRegistry {
     return session;
   }
 
-  list(agentId: string): BackgroundSession[] {
+  list(scope: SessionScope): BackgroundSession[] {
     this.prune();
-    return [...this.sessions.values()].filter((s) => s.agentId === agentId);
+    return [...this.sessions.values()].filter((s) => s.visibleTo(scope));
   }
 
-  get(agentId: string, id: string): BackgroundSession | undefined {
+  get(scope: SessionScope, id: string): BackgroundSession | undefined {
     this.prune();
     const session = this.sessions.get(id);
-    return session && session.agentId === agentId ? session : undefined;
+    return session?.visibleTo(scope) ? session : undefined;
   }
 
-  delete(agentId: string, id: string): boolean {
-    return this.get(agentId, id) !== undefined && this.sessions.delete(id);
+  delete(scope: SessionScope, id: string): boolean {
+    return this.get(scope, id) !== undefined && this.sessions.delete(id);
   }
 
   /** Stops every command it knows (SIGTERM, SIGKILL after the grace) and refuses new ones. */

@@ -96,6 +96,25 @@ test("sessions are visible only to the agent that started them", async () => {
   }
 });
 
+test("another chat session of the same agent cannot reach the commands (a sandboxed group chat and the owner's host session)", async () => {
+  const { exec, process, shutdown } = kit();
+  try {
+    const owner = toolContext();
+    const secs = uniqueSeconds();
+    const sessionId = (await exec.execute({ command: `sleep ${secs}`, background: true }, owner)).details?.sessionId as string;
+    const group = toolContext({ sessionKey: "agent:main:telegram:group:-100123", sandboxed: true });
+    assert.equal((await process.execute({ action: "list" }, group)).content, "No background sessions.");
+    for (const action of ["poll", "log", "write", "kill", "clear", "remove"]) {
+      await assert.rejects(process.execute({ action, sessionId, data: "x" }, group), invalid, action);
+    }
+    assert.ok(await waitUntil(() => processesMatching(`sleep\0${secs}`).length === 1), "still running");
+    assert.match((await process.execute({ action: "list" }, owner)).content, new RegExp(`${sessionId}  running`));
+    await process.execute({ action: "remove", sessionId }, owner);
+  } finally {
+    shutdown();
+  }
+});
+
 test("clear refuses a running session; PTY actions are refused with a pointer to write", async () => {
   const { exec, process, shutdown } = kit();
   try {

@@ -27,8 +27,8 @@ type ProcessArgs = Static<typeof ProcessParameters>;
 
 function sessionOf(registry: ProcessRegistry, args: ProcessArgs, ctx: ToolContext): BackgroundSession {
   if (!args.sessionId) throw new ToolError(`process ${args.action} needs a sessionId`, "invalid_arguments");
-  const session = registry.get(ctx.agentId, args.sessionId);
-  if (!session) throw new ToolError(`no background session ${args.sessionId} for this agent (process list shows them; finished ones expire)`, "invalid_arguments");
+  const session = registry.get(ctx, args.sessionId);
+  if (!session) throw new ToolError(`no background session ${args.sessionId} in this chat session (process list shows them; finished ones expire)`, "invalid_arguments");
   return session;
 }
 
@@ -55,7 +55,7 @@ function summary(session: BackgroundSession): Record<string, unknown> {
 }
 
 function list(registry: ProcessRegistry, ctx: ToolContext): ToolResult {
-  const sessions = registry.list(ctx.agentId).map(summary);
+  const sessions = registry.list(ctx).map(summary);
   const lines = sessions.map((s) => `${s.sessionId}  ${s.status}  ${Math.round((s.runtimeMs as number) / 1000)}s  ${s.command}`);
   return { content: lines.length > 0 ? lines.join("\n") : "No background sessions.", details: { sessions } };
 }
@@ -105,7 +105,7 @@ export function processTool(options: ProcessToolOptions): ToolDefinition {
   const { registry } = options;
   return {
     name: "process",
-    description: "Manage background exec sessions of this agent: list, poll (new output + exit status), log (paged output), write (stdin), kill, clear, remove.",
+    description: "Manage the background exec sessions started in this chat session: list, poll (new output + exit status), log (paged output), write (stdin), kill, clear, remove.",
     parameters: ProcessParameters,
     async execute(raw, ctx): Promise<ToolResult> {
       const args = raw as ProcessArgs;
@@ -123,7 +123,7 @@ export function processTool(options: ProcessToolOptions): ToolDefinition {
         case "clear": {
           const session = sessionOf(registry, args, ctx);
           if (session.endedAt === null) throw new ToolError(`session ${session.id} is still running; kill it first, or use remove`, "invalid_arguments");
-          registry.delete(ctx.agentId, session.id);
+          registry.delete(ctx, session.id);
           return { content: `Cleared session ${session.id}.`, details: { sessionId: session.id, cleared: true } };
         }
         case "remove": {
@@ -133,7 +133,7 @@ export function processTool(options: ProcessToolOptions): ToolDefinition {
             session.killRequested = true;
             session.command.stop("killed");
           }
-          registry.delete(ctx.agentId, session.id);
+          registry.delete(ctx, session.id);
           return { content: `Removed session ${session.id}${wasRunning ? " (termination requested)" : ""}.`, details: { sessionId: session.id, removed: true, wasRunning } };
         }
         case "send-keys":

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { BoundedOutput, DEFAULT_OUTPUT_SIDE_BYTES } from "./bounded-output.js";
+import { timerMs } from "./timers.js";
 
 /** How long a process group has to exit after SIGTERM before it gets SIGKILL. */
 export const DEFAULT_KILL_GRACE_MS = 2000;
@@ -69,7 +70,7 @@ export class RunningCommand {
     });
     this.child.stdin?.on("error", () => {});
     this.done = this.watch();
-    if (opts.timeoutMs > 0) this.timeoutTimer = setTimeout(() => this.stop("timeout"), opts.timeoutMs);
+    if (opts.timeoutMs > 0) this.timeoutTimer = setTimeout(() => this.stop("timeout"), timerMs(opts.timeoutMs));
     if (opts.signal) {
       this.signal = opts.signal;
       opts.signal.addEventListener("abort", this.onAbort, { once: true });

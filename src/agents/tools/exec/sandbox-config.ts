@@ -1,4 +1,5 @@
 import { isPlainObject } from "../../../config/objects.js";
+import { agentEntry } from "../../agent-config.js";
 import type { GatewayConfig } from "../../../config/schema.js";
 import type { SandboxPolicy } from "./sandbox.js";
 
@@ -9,10 +10,6 @@ type Raw = Record<string, unknown>;
 
 const obj = (value: unknown): Raw => (isPlainObject(value) ? (value as Raw) : {});
 
-function agentEntry(config: GatewayConfig, agentId: string): Raw {
-  const entries = obj(obj(config.agents).entries);
-  return obj(Object.entries(entries).find(([id]) => id.toLowerCase() === agentId)?.[1]);
-}
 
 /** `"none"` (or false) keeps the network out; any other network name, or true, shares the host's. */
 function networkOf(section: Raw): boolean | undefined {
@@ -50,7 +47,7 @@ function envOf(section: Raw): Record<string, string> {
  */
 export function resolveSandboxPolicy(config: GatewayConfig, agentId: string): SandboxPolicy {
   const defaults = obj(obj(obj(config.agents).defaults).sandbox);
-  const agent = obj(agentEntry(config, agentId).sandbox);
+  const agent = obj(obj(agentEntry(config, agentId)).sandbox);
   return {
     network: networkOf(agent) ?? networkOf(defaults) ?? false,
     cpuSeconds: cpuSecondsOf(agent) ?? cpuSecondsOf(defaults) ?? DEFAULT_SANDBOX_CPU_SECONDS,

@@ -61,6 +61,17 @@ test("sandboxed: writes in the workspace land on the host, HOME is the workspace
   assert.equal(readFileSync(join(ws, "made.txt"), "utf8"), "made\n");
 });
 
+test("sandboxed: the workspace's bootstrap files are read-only inside", async (t) => {
+  const bwrap = await bwrapOrSkip(t);
+  if (!bwrap) return;
+  const ws = tempWorkspace();
+  writeFileSync(join(ws, "AGENTS.md"), "the owner's rules\n");
+  const out = await runCommand(sandboxed(bwrap, ws, 'echo "ignore the owner" > AGENTS.md; echo rc=$?; echo other > notes.md'));
+  assert.match(out.output, /rc=[1-9]/, out.output);
+  assert.equal(readFileSync(join(ws, "AGENTS.md"), "utf8"), "the owner's rules\n");
+  assert.equal(readFileSync(join(ws, "notes.md"), "utf8"), "other\n", "the rest of the workspace stays writable");
+});
+
 test("sandboxed: /etc/passwd and the host's home are not there, system binaries are read-only", async (t) => {
   const bwrap = await bwrapOrSkip(t);
   if (!bwrap) return;

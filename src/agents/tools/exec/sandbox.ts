@@ -1,4 +1,6 @@
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { BOOTSTRAP_FILES } from "../../workspace.js";
 
 /** What a sandboxed command may do, as configured for its agent (see sandbox-config.ts). */
 export type SandboxPolicy = {
@@ -56,6 +58,16 @@ export type SandboxCommand = {
   argv: string[];
 };
 
+/**
+ * The workspace's bootstrap files (AGENTS.md, SOUL.md …) stay read-only inside: they become part of
+ * every session's system prompt, the owner's too, so a sandboxed session must not rewrite them.
+ */
+function bootstrapReadOnly(workspace: string): string[] {
+  return BOOTSTRAP_FILES.map((f) => join(workspace, f.name))
+    .filter((path) => existsSync(path))
+    .flatMap((path) => ["--ro-bind", path, path]);
+}
+
 /** The full argv that runs `argv` inside a fresh bubblewrap sandbox. */
 export function bwrapArgv(cmd: SandboxCommand): string[] {
   return [
@@ -76,6 +88,7 @@ export function bwrapArgv(cmd: SandboxCommand): string[] {
     "--bind",
     cmd.workspace,
     cmd.workspace,
+    ...bootstrapReadOnly(cmd.workspace),
     "--chdir",
     cmd.cwd,
     "--",

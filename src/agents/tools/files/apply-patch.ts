@@ -39,7 +39,7 @@ async function applyPatch(args: Record<string, unknown>, ctx: ToolContext): Prom
   if (bytes > MAX_PATCH_BYTES) {
     throw new ToolError(`the patch is ${bytes} bytes, more than the ${MAX_PATCH_BYTES}-byte limit; split it into smaller patches`, "invalid_arguments");
   }
-  const plan = await planPatch(parsePatch(input), ctx.workspace);
+  const plan = await planPatch(parsePatch(input), ctx.workspace, ctx.sandboxed);
   ctx.signal.throwIfAborted();
   await commitPatch(plan);
   return {

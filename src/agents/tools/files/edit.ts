@@ -33,7 +33,7 @@ export function editTool(): ToolDefinition {
 async function editFile(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
   const requested = requiredString(args, "path", "edit");
   const replacements = replacementsFrom(args);
-  const path = await resolveInWorkspace(ctx.workspace, requested, { forWrite: true });
+  const path = await resolveInWorkspace(ctx.workspace, requested, { forWrite: true, sandboxed: ctx.sandboxed });
   const file = await loadTextFile(path);
   const outcome = replaceUnique(file.text, replacements, path.relative);
   const bytes = Buffer.byteLength(outcome.text, "utf8");

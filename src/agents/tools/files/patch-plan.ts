@@ -30,14 +30,14 @@ export type PatchPlan = {
  * Works out every operation against a view of the workspace that includes the patch's earlier
  * operations (so a file deleted earlier may be added again), and throws at the first problem.
  */
-export async function planPatch(operations: PatchOperation[], workspace: string): Promise<PatchPlan> {
+export async function planPatch(operations: PatchOperation[], workspace: string, sandboxed = false): Promise<PatchPlan> {
   const files = new Map<string, FinalFile>();
   const links: WorkspacePath[] = [];
   const removedLinks = new Set<string>();
   const summary: string[] = [];
 
   const locate = async (requested: string): Promise<WorkspacePath> => {
-    const path = await resolveInWorkspace(workspace, requested, { forWrite: true });
+    const path = await resolveInWorkspace(workspace, requested, { forWrite: true, sandboxed });
     // Once the patch removed a link, the name is free: later operations create a plain file there.
     return removedLinks.has(path.absolute) ? { ...path, real: path.absolute } : path;
   };

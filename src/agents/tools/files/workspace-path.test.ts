@@ -145,3 +145,12 @@ test("a path that leaves the workspace through a link and comes back through ano
     w.remove();
   }
 });
+
+test("a sandboxed session may not write the bootstrap files at the workspace root; the owner's may, and nested names are fine", async () => {
+  const ws = testWorkspace().workspace;
+  await assert.rejects(resolveInWorkspace(ws, "AGENTS.md", { forWrite: true, sandboxed: true }), (err: ToolError) => err.kind === "blocked" && /bootstrap files/.test(err.message));
+  await assert.rejects(resolveInWorkspace(ws, "./SOUL.md", { forWrite: true, sandboxed: true }), /bootstrap files/);
+  assert.equal((await resolveInWorkspace(ws, "AGENTS.md", { forWrite: true })).relative, "AGENTS.md");
+  assert.equal((await resolveInWorkspace(ws, "AGENTS.md", { sandboxed: true })).relative, "AGENTS.md", "reading is fine");
+  assert.equal((await resolveInWorkspace(ws, "notes/AGENTS.md", { forWrite: true, sandboxed: true })).relative, "notes/AGENTS.md");
+});

@@ -1,6 +1,9 @@
 import { lstat, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { BOOTSTRAP_FILES } from "../../workspace.js";
 import { ToolError } from "../types.js";
+
+const BOOTSTRAP_NAMES = new Set(BOOTSTRAP_FILES.map((f) => f.name));
 
 /** A path a file tool may use: inside the workspace, with every symbolic link on the way checked. */
 export type WorkspacePath = {
@@ -15,6 +18,11 @@ export type WorkspacePath = {
 export type ResolveOptions = {
   /** The path will be created or replaced: the workspace folder itself is refused. */
   forWrite?: boolean;
+  /**
+   * A sandboxed session writes: the bootstrap files (AGENTS.md, SOUL.md …) are refused, since they
+   * become part of every session's system prompt, the owner's too.
+   */
+  sandboxed?: boolean;
 };
 
 const MAX_LINK_HOPS = 40;
@@ -63,6 +71,13 @@ export async function resolveInWorkspace(workspace: string, requested: string, o
   }
   const real = await landing(target);
   if (!isInside(rootReal, real)) throw outside(requested, root);
+  if (options.forWrite && options.sandboxed && dirname(real) === rootReal && BOOTSTRAP_NAMES.has(basename(real))) {
+    throw new ToolError(
+      `"${requested}" is one of the workspace's bootstrap files, which shape every session's system prompt; a sandboxed session cannot change it`,
+      "blocked",
+      { path: requested },
+    );
+  }
   return { absolute: join(root, rel), real, relative: rel === "" ? "." : rel };
 }
 

@@ -32,7 +32,7 @@ async function writeFile(args: Record<string, unknown>, ctx: ToolContext): Promi
   if (bytes > MAX_FILE_BYTES) {
     throw new ToolError(`content is ${bytes} bytes, more than the ${MAX_FILE_BYTES}-byte limit for write`, "invalid_arguments");
   }
-  const path = await resolveInWorkspace(ctx.workspace, requested, { forWrite: true });
+  const path = await resolveInWorkspace(ctx.workspace, requested, { forWrite: true, sandboxed: ctx.sandboxed });
   ctx.signal.throwIfAborted();
   const existed = await writeWorkspaceFile(path, content);
   return {

@@ -27,7 +27,7 @@ export function runtimeSessions(runtimeOf: () => AgentRuntime): SessionTools {
       const row = (await runtime.existingStore(agentId))?.getSession(sessionKey);
       return row ? sessionView(row, agentId, runtime.activeRunIds(agentId, sessionKey)) : null;
     },
-    async send(fromSessionKey, target, message, timeoutMs) {
+    async send(fromSessionKey, target, message, timeoutMs, signal) {
       const runtime = runtimeOf();
       const runId = randomUUID();
       const submitted = await runtime.submit({
@@ -39,7 +39,9 @@ export function runtimeSessions(runtimeOf: () => AgentRuntime): SessionTools {
         channel: "internal",
       });
       if (timeoutMs <= 0) return { runId, status: submitted.kind === "queued" ? "queued" : "accepted", sessionKey: target.sessionKey };
-      const outcome = await runtime.wait(runId, timeoutMs, target.agentId);
+      const stopped = new Promise<null>((resolve) => signal.addEventListener("abort", () => resolve(null), { once: true }));
+      const outcome = await Promise.race([runtime.wait(runId, timeoutMs, target.agentId), stopped]);
+      if (signal.aborted) return { runId, status: "accepted", sessionKey: target.sessionKey, note: "this run was stopped before the reply came; the message was delivered" };
       if (!outcome) return { runId, status: "timeout", sessionKey: target.sessionKey, note: "the reply did not arrive in time; it will still be recorded in that session" };
       return { runId, status: outcome.status, sessionKey: target.sessionKey, reply: outcome.text, ...(outcome.error ? { error: outcome.error.message } : {}) };
     },

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { resolveSessionKey } from "../../session-key.js";
+import { wrapUntrusted } from "../../untrusted-content.js";
 import { ToolError, type ToolContext, type ToolDefinition, type ToolResult } from "../types.js";
 
 const MAX_LIST = 100;
@@ -75,7 +76,9 @@ const sessionsSend: ToolDefinition = {
     // The caller's own lane is busy with this very run: waiting on it would wait forever.
     if (target.agentId === ctx.agentId && target.sessionKey === ctx.sessionKey) throw new ToolError("sessions_send cannot target the current session", "invalid_arguments");
     const wait = typeof args.timeoutSeconds === "number" ? args.timeoutSeconds : DEFAULT_SEND_WAIT_SECONDS;
-    const result = await ctx.host.sessions.send(ctx.sessionKey, target, String(args.message), wait * 1000);
+    // A sandboxed session speaks for other people: what it sends is their content, not the owner's.
+    const message = ctx.sandboxed ? wrapUntrusted(String(args.message), { source: "session", name: ctx.sessionKey }) : String(args.message);
+    const result = await ctx.host.sessions.send(ctx.sessionKey, target, message, wait * 1000, ctx.signal);
     return json(result);
   },
 };

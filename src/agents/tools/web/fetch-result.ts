@@ -1,4 +1,4 @@
-import { EXTERNAL_CONTENT_END, externalContentHeader, neutralizeMarkers } from "./external-content.js";
+import { neutralizeUntrusted, untrustedMarkers } from "../../untrusted-content.js";
 
 /** Longest title kept; a title is a hint, not the page. */
 const MAX_TITLE_CHARS = 256;
@@ -15,10 +15,10 @@ export type BoundedContent = {
  * our own notes outside them, the whole no longer than `maxChars` where the markers leave room.
  */
 export function boundedContent(input: { source: string; url: string; title?: string; text: string; notes: string[]; maxChars: number }): BoundedContent {
-  const header = externalContentHeader(input.source, input.url);
-  const text = neutralizeMarkers(input.text);
+  const { start, end } = untrustedMarkers({ source: input.source, url: input.url });
+  const text = neutralizeUntrusted(input.text);
   let truncated = false;
-  let title = input.title ? neutralizeMarkers(input.title) : "";
+  let title = input.title ? neutralizeUntrusted(input.title) : "";
   const titleRoom = Math.min(MAX_TITLE_CHARS, Math.floor(input.maxChars / 2));
   if (title.length > titleRoom) {
     title = `${title.slice(0, Math.max(0, titleRoom - 1))}…`;
@@ -26,7 +26,7 @@ export function boundedContent(input: { source: string; url: string; title?: str
   }
   const titleLine = title ? `Title: ${title}\n\n` : "";
   const notes = [...input.notes];
-  const frame = (body: string) => `${header}\n${titleLine}${body}\n${EXTERNAL_CONTENT_END}${notes.map((n) => `\n${n}`).join("")}`;
+  const frame = (body: string) => `${start}\n${titleLine}${body}\n${end}${notes.map((n) => `\n${n}`).join("")}`;
 
   let content = frame(text);
   if (content.length > input.maxChars) {

@@ -28,8 +28,8 @@ export const WEB_FETCH_DEFAULTS = {
   /** Keeps the timer within what setTimeout can hold (a larger value would fire at once). */
   maxTimeoutSeconds: 86_400,
   maxRedirects: 3,
-  /** The smallest `maxChars` that still leaves room for the content markers and some text. */
-  minChars: 100,
+  /** The smallest `maxChars` that still leaves room for the content markers (with their notice) and some text. */
+  minChars: 500,
 } as const;
 
 const DEFAULT_USER_AGENT =

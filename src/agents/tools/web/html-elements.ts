@@ -1,54 +1,48 @@
+import { RAW_TEXT, htmlTokens, type HtmlTag, type HtmlToken } from "./html-tags.js";
+
 /** Where one element sits in an HTML string: `start..end` is the whole element, `innerStart..innerEnd` its content. */
 export type ElementSpan = { name: string; start: number; innerStart: number; innerEnd: number; end: number };
 
-/** Elements whose content is not markup: their end tag is found by text search, not by nesting. */
-const RAW_TEXT = new Set(["script", "style", "noscript", "textarea", "title", "xmp"]);
+/** For each start tag, the index of the end tag that closes it (nesting counted per name), if one does. */
+function closers(tags: HtmlTag[]): Array<number | undefined> {
+  const closer = new Array<number | undefined>(tags.length);
+  const open = new Map<string, number[]>();
+  tags.forEach((tag, i) => {
+    let stack = open.get(tag.name);
+    if (!stack) open.set(tag.name, (stack = []));
+    if (!tag.closing) stack.push(i);
+    else if (stack.length > 0) closer[stack.pop()!] = i;
+  });
+  return closer;
+}
 
 /**
  * The outermost elements named in `names`, in document order, counting nesting of the same name.
  * An element that is never closed runs to the end of the document (raw text) or is dropped from
- * the result (other elements), so a missing `</nav>` cannot swallow a page.
+ * the result (other elements), so a missing `</nav>` cannot swallow a page. `tokens` are html's,
+ * passed in when the caller has them already.
  */
-export function findElements(html: string, names: ReadonlySet<string>): ElementSpan[] {
-  const pattern = new RegExp(`<(/?)(${[...names].join("|")})(?=[\\s/>])(?:[^>"']|"[^"]*"|'[^']*')*>`, "gi");
+export function findElements(html: string, names: ReadonlySet<string>, tokens: readonly HtmlToken[] = htmlTokens(html)): ElementSpan[] {
+  const tags: HtmlTag[] = [];
+  for (const token of tokens) {
+    // `<nav>`, `<nav class=…>`, `<nav/>`, but not `<nav.x>`.
+    if (token.name !== undefined && names.has(token.name) && /^(?:[\s/]|$)/.test(token.attrs)) tags.push(token);
+  }
+  const closer = closers(tags);
   const spans: ElementSpan[] = [];
-  const unclosed = new Set<number>();
-  let open: { name: string; start: number; innerStart: number; depth: number } | null = null;
-  for (;;) {
-    for (let match = pattern.exec(html); match; match = pattern.exec(html)) {
-      const closing = match[1] === "/";
-      const name = match[2].toLowerCase();
-      const afterTag = match.index + match[0].length;
-      if (open === null) {
-        if (closing || unclosed.has(match.index)) continue;
-        if (match[0].endsWith("/>")) {
-          spans.push({ name, start: match.index, innerStart: afterTag, innerEnd: afterTag, end: afterTag });
-          continue;
-        }
-        if (RAW_TEXT.has(name)) {
-          const close = new RegExp(`</${name}\\s*>`, "gi");
-          close.lastIndex = afterTag;
-          const end = close.exec(html);
-          const innerEnd = end ? end.index : html.length;
-          const outerEnd = end ? end.index + end[0].length : html.length;
-          spans.push({ name, start: match.index, innerStart: afterTag, innerEnd, end: outerEnd });
-          pattern.lastIndex = outerEnd;
-          continue;
-        }
-        open = { name, start: match.index, innerStart: afterTag, depth: 1 };
-      } else if (name === open.name) {
-        open.depth += closing ? -1 : 1;
-        if (open.depth === 0) {
-          spans.push({ name, start: open.start, innerStart: open.innerStart, innerEnd: match.index, end: afterTag });
-          open = null;
-        }
-      }
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    if (tag.closing) continue;
+    const close = tag.selfClosing ? i : closer[i];
+    if (close !== undefined) {
+      const innerEnd = tag.selfClosing ? tag.end : tags[close].start;
+      spans.push({ name: tag.name, start: tag.start, innerStart: tag.end, innerEnd, end: tags[close].end });
+      i = close;
+    } else if (RAW_TEXT.has(tag.name)) {
+      spans.push({ name: tag.name, start: tag.start, innerStart: tag.end, innerEnd: html.length, end: html.length });
+      break;
     }
-    if (open === null) break;
-    // Never closed: treat its start tag as absent and look again from just after it.
-    unclosed.add(open.start);
-    pattern.lastIndex = open.innerStart;
-    open = null;
+    // Otherwise never closed: read on as if its start tag were absent.
   }
   return spans;
 }

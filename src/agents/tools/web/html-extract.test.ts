@@ -74,3 +74,34 @@ test("unclosed chrome does not swallow the page, an unclosed script does", () =>
 test("entities: named, decimal, hex, invalid code points, and names that need a semicolon", () => {
   assert.equal(decodeEntities("a &amp b &lt;c&gt; &#65;&#x42; &#0; &#xD800; &bogus; x&copy=2 &copy;"), "a & b <c> AB \ufffd \ufffd &bogus; x&copy=2 ©");
 });
+
+test("nesting, self-closing tags, markup in comments and scripts, and a tag split by quoted `>`", () => {
+  const html = `<body><!-- <nav> --><div title="<nav>">Kept</div><nav>a<nav>b</nav>c</nav><nav/>
+<script>var s = "<nav>"; document.write("</p>");</script><p title="a > b">After</p><nav>never closed<p>Tail</p></body>`;
+  assert.equal(extractHtml(html, "https://a.example/", "text").text, "Kept\n\nAfter\n\nnever closed\n\nTail");
+});
+
+test("a 750 KB hostile page is extracted in well under a second", () => {
+  const size = 750_000;
+  const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+  const hostile = {
+    "tag starts without >": fill("<a "),
+    "end-tag starts without >": fill("</a "),
+    "comment starts": fill("<!--"),
+    "declarations without >": fill("<!"),
+    "script starts without >": fill("<script"),
+    "scripts never closed": fill("<script>"),
+    "unclosed double quotes": fill('<a href="x'),
+    "unclosed single quotes": fill("<a title='x"),
+    "mixed quotes": fill(`<a "'`),
+    "base starts": fill("<base "),
+    "chrome never closed": fill("<nav>"),
+    "lists nested without end": fill("<ul><li>"),
+  };
+  for (const [name, html] of Object.entries(hostile)) {
+    const started = performance.now();
+    extractHtml(html, "https://a.example/", "markdown");
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1000, `${name}: ${elapsed.toFixed(0)} ms`);
+  }
+});

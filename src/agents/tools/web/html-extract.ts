@@ -1,5 +1,6 @@
 import { findElements, withoutSpans } from "./html-elements.js";
 import { decodeEntities } from "./html-entities.js";
+import { htmlTokens, type HtmlToken } from "./html-tags.js";
 
 export type ExtractMode = "markdown" | "text";
 
@@ -17,7 +18,8 @@ const BLOCK = new Set([
 ]);
 const PARAGRAPH = new Set(["p", "blockquote", "table"]);
 
-const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>|<!--[\s\S]*?(?:-->|$)|<![^>]*>|<\?[^>]*>/;
+/** Deeper lists are indented no further, so a page of `<ul><li>` repeated cannot grow the text quadratically. */
+const MAX_LIST_INDENT = 8;
 
 function attribute(attrs: string, name: string): string | undefined {
   const match = new RegExp(`(?:^|\\s)${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s"'>]+))`, "i").exec(attrs);
@@ -117,30 +119,35 @@ class TextBuilder {
   }
 }
 
+const TITLE = new Set(["title"]);
+
 /** The one `<main>`, else the one `<article>`, else the whole body: the part of the page worth reading. */
-function contentRegion(html: string): string {
+function contentRegion(body: string, tokens: readonly HtmlToken[]): { start: number; end: number } {
   for (const name of ["main", "article"]) {
-    const spans = findElements(html, new Set([name]));
-    if (spans.length === 1) return html.slice(spans[0].innerStart, spans[0].innerEnd);
+    const spans = findElements(body, new Set([name]), tokens);
+    if (spans.length === 1) return { start: spans[0].innerStart, end: spans[0].innerEnd };
   }
-  return html;
+  return { start: 0, end: body.length };
 }
 
-function titleOf(html: string): string | undefined {
-  const span = findElements(html, new Set(["title"]))[0];
+function titleOf(html: string, tokens: readonly HtmlToken[]): string | undefined {
+  const span = findElements(html, TITLE, tokens)[0];
   const title = span ? collapse(decodeEntities(html.slice(span.innerStart, span.innerEnd))).trim() : "";
   return title || undefined;
 }
 
-function baseOf(html: string, pageUrl: string): string {
-  const tag = /<base\s((?:[^>"']|"[^"]*"|'[^']*')*)>/i.exec(html);
-  const href = tag ? attribute(tag[1], "href") : undefined;
-  if (!href) return pageUrl;
-  try {
-    return new URL(href, pageUrl).href;
-  } catch {
-    return pageUrl;
+/** The first `<base href>`, resolved against the page, else the page's own URL. */
+function baseOf(tokens: readonly HtmlToken[], pageUrl: string): string {
+  for (const token of tokens) {
+    const href = token.name === "base" && !token.closing ? attribute(token.attrs, "href") : undefined;
+    if (!href) continue;
+    try {
+      return new URL(href, pageUrl).href;
+    } catch {
+      return pageUrl;
+    }
   }
+  return pageUrl;
 }
 
 /**
@@ -149,9 +156,12 @@ function baseOf(html: string, pageUrl: string): string {
  */
 export function extractHtml(html: string, pageUrl: string, mode: ExtractMode): ExtractedPage {
   const markdown = mode === "markdown";
-  const title = titleOf(html);
-  const base = baseOf(html, pageUrl);
-  const body = contentRegion(withoutSpans(html, findElements(html, DROPPED)));
+  const pageTokens = htmlTokens(html);
+  const title = titleOf(html, pageTokens);
+  const base = baseOf(pageTokens, pageUrl);
+  const body = withoutSpans(html, findElements(html, DROPPED, pageTokens));
+  const tokens = htmlTokens(body);
+  const region = contentRegion(body, tokens);
 
   const out = new TextBuilder();
   const lists: Array<{ ordered: boolean; count: number }> = [];
@@ -173,20 +183,19 @@ export function extractHtml(html: string, pageUrl: string, mode: ExtractMode): E
     link = null;
   };
 
-  const tags = new RegExp(TAG.source, "g");
-  let last = 0;
-  for (let match = tags.exec(body); match; match = tags.exec(body)) {
-    const between = body.slice(last, match.index);
-    last = tags.lastIndex;
+  let last = region.start;
+  for (const token of tokens) {
+    if (token.start < region.start) continue;
+    if (token.end > region.end) break;
+    const between = body.slice(last, token.start);
+    last = token.end;
     if (between) {
       const decoded = decodeEntities(between);
       if (preDepth > 0) out.verbatim(decoded);
       else out.text(collapse(decoded));
     }
-    if (match[2] === undefined) continue;
-    const closing = match[1] === "/";
-    const name = match[2].toLowerCase();
-    const attrs = match[3];
+    if (token.name === undefined) continue;
+    const { closing, name, attrs } = token;
 
     if (/^h[1-6]$/.test(name)) {
       out.block(2);
@@ -209,7 +218,7 @@ export function extractHtml(html: string, pageUrl: string, mode: ExtractMode): E
       out.block(1);
       const list = lists[lists.length - 1];
       const marker = list?.ordered ? `${++list.count}. ` : "- ";
-      out.verbatim(`${"  ".repeat(Math.max(0, lists.length - 1))}${marker}`);
+      out.verbatim(`${"  ".repeat(Math.min(MAX_LIST_INDENT, Math.max(0, lists.length - 1)))}${marker}`);
     } else if (name === "li") {
       out.block(1);
     } else if (name === "tr") {
@@ -238,7 +247,7 @@ export function extractHtml(html: string, pageUrl: string, mode: ExtractMode): E
       if (alt) out.text(` ${collapse(alt)} `);
     }
   }
-  const tail = body.slice(last);
+  const tail = body.slice(last, region.end);
   if (tail) out.text(collapse(decodeEntities(tail)));
   closeLink();
   return { title, text: out.toString() };

@@ -58,7 +58,10 @@ function ipv4Text(value: number): string {
 
 /** Eight 16-bit groups, or null when the text is not an IPv6 address (brackets and zone id allowed). */
 export function parseIPv6(text: string): number[] | null {
-  const bare = text.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "");
+  const unbracketed = text.replace(/^\[(.*)\]$/, "$1");
+  // indexOf rather than a regex like /%.*$/, which retries from every `%` and is quadratic on a run of them.
+  const zone = unbracketed.indexOf("%");
+  const bare = zone < 0 ? unbracketed : unbracketed.slice(0, zone);
   if (!isIPv6(bare)) return null;
   // The dotted tail (`::ffff:127.0.0.1`) becomes two hex groups so one parser handles both spellings.
   const hexOnly = bare.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>

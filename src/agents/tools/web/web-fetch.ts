@@ -1,11 +1,11 @@
 import type { IncomingMessage } from "node:http";
 import { Type } from "@sinclair/typebox";
+import { wrapUntrusted } from "../../untrusted-content.js";
 import { ToolError, type ToolContext, type ToolDefinition, type ToolResult } from "../types.js";
 import { bodyKindOf, mediaTypeOf } from "./body-kind.js";
 import { startDeadline, type CallDeadline } from "./call-deadline.js";
 import { readWebFetchSettings, WEB_FETCH_DEFAULTS, type WebFetchSettings } from "./fetch-settings.js";
 import { boundedContent } from "./fetch-result.js";
-import { wrapExternalContent } from "./external-content.js";
 import { guardedGet } from "./guarded-get.js";
 import type { ExtractMode } from "./html-extract.js";
 import { defaultHostResolver, parseFetchUrl, type HostResolver } from "./net-guard.js";
@@ -64,7 +64,7 @@ async function httpErrorFor(response: IncomingMessage, finalUrl: URL, signal: Ab
   const snippet = kind === "binary" ? "" : pageText(body, contentType, kind, mediaType, finalUrl.href, "text").text.replace(/\s+/g, " ").trim();
   const shown = snippet.length > ERROR_SNIPPET_CHARS ? `${snippet.slice(0, ERROR_SNIPPET_CHARS)}…` : snippet;
   const message = `web_fetch got HTTP ${status}${response.statusMessage ? ` ${response.statusMessage}` : ""} from ${finalUrl.href}`;
-  return new ToolError(shown ? `${message}. Response body:\n${wrapExternalContent(SOURCE, finalUrl.href, shown)}` : message, "failed", {
+  return new ToolError(shown ? `${message}. Response body:\n${wrapUntrusted(shown, { source: SOURCE, url: finalUrl.href })}` : message, "failed", {
     status,
     url: finalUrl.href,
   });
