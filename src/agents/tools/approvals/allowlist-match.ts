@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { expandHome } from "../exec/index.js";
+import { expandHome } from "../exec/home.js";
 import { ARGV_BINDING_PREFIX, type AllowlistEntry } from "./approvals-file.js";
 import { redactCommandText } from "./command-redaction.js";
 import { globMatches, PATHS_CASE_INSENSITIVE } from "./glob-match.js";

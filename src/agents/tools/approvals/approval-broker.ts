@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createLogger } from "../../../infra/logger.js";
 import { ErrorCodes, GatewayError } from "../../../protocol/errors.js";
 import type { EventHub } from "../../../server/event-hub.js";
-import { timerMs } from "../exec/index.js";
+import { timerMs } from "../exec/timers.js";
 
 const log = createLogger("exec-approvals");
 

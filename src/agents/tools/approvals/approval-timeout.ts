@@ -1,6 +1,6 @@
 import { isPlainObject } from "../../../config/objects.js";
 import type { GatewayConfig } from "../../../config/schema.js";
-import { timerMs } from "../exec/index.js";
+import { timerMs } from "../exec/timers.js";
 
 /** OpenClaw's documented expiry for a pending exec approval. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 30 * 60_000;

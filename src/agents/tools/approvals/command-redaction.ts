@@ -1,6 +1,6 @@
 import { logSink } from "../../../infra/logger.js";
 import { maskSecret } from "../../../infra/redact.js";
-import { looksSecret } from "../exec/index.js";
+import { looksSecret } from "../exec/child-env.js";
 
 /** `NAME=value` and `--name=value` words (a quoted value stays one word). */
 const ASSIGNMENT = /\b([A-Za-z_][A-Za-z0-9_-]*)=('[^']*'|"[^"]*"|[^\s;&|]+)/g;

@@ -20,13 +20,3 @@ export function execTools(options: ExecToolsOptions = {}): { tools: ToolDefiniti
     shutdown: () => registry.shutdown(),
   };
 }
-
-export { ProcessRegistry } from "./process-registry.js";
-export { hostCommandPath, searchPath } from "./command-path.js";
-export { commandHome, expandHome } from "./home.js";
-export { looksSecret } from "./child-env.js";
-export { MAX_TIMER_MS, timerMs } from "./timers.js";
-export { runCommand, startCommand, type CommandOutcome, type RunCommandOptions } from "./run-command.js";
-export { bwrapArgv, type SandboxPolicy } from "./sandbox.js";
-export { findBwrap, resolveBwrap } from "./find-bwrap.js";
-export { resolveSandboxPolicy } from "./sandbox-config.js";
