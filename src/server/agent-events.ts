@@ -7,7 +7,17 @@ import type { EventHub } from "./event-hub.js";
 /** Chat deltas are coalesced to at most one frame per run in this window; agent deltas are not. */
 const CHAT_DELTA_MS = 100;
 
-type RunStream = { seq: number; agentId: string; sessionKey: string; lastChatAt: number; pendingDelta: string; text: string; timer: NodeJS.Timeout | null };
+type RunStream = {
+  seq: number;
+  agentId: string;
+  sessionKey: string;
+  lastChatAt: number;
+  pendingDelta: string;
+  text: string;
+  /** A tool round ended: the next chat delta starts a new assistant message (`replace: true`). */
+  newMessage: boolean;
+  timer: NodeJS.Timeout | null;
+};
 
 function errorKind(outcome: RunOutcome): string {
   switch (outcome.error?.reason) {
@@ -41,7 +51,7 @@ export class AgentEventBroadcaster implements RuntimeObserver {
         this.sessionChanged(run.agentId, run.sessionKey, "queued");
         return;
       case "start": {
-        const stream: RunStream = { seq: 0, agentId: run.agentId, sessionKey: run.sessionKey, lastChatAt: 0, pendingDelta: "", text: "", timer: null };
+        const stream: RunStream = { seq: 0, agentId: run.agentId, sessionKey: run.sessionKey, lastChatAt: 0, pendingDelta: "", text: "", newMessage: false, timer: null };
         this.runs.set(event.runId, stream);
         this.agent(event.runId, stream, "lifecycle", { phase: "start", startedAt: event.startedAt }, { sessionId: event.sessionId });
         this.sessionChanged(run.agentId, run.sessionKey, "agent.run.started");
@@ -63,27 +73,20 @@ export class AgentEventBroadcaster implements RuntimeObserver {
         else stream.timer ??= setTimeout(() => this.flushChat(event.runId, stream), wait);
         return;
       }
-      case "tool_call": {
-        const stream = this.runs.get(event.runId);
-        if (!stream) return;
-        const data = { phase: "start", name: event.call.name, toolCallId: event.call.id, args: event.call.arguments };
-        this.agent(event.runId, stream, "tool", data, {}, "tool-events");
+      case "tool_call":
+        this.tool(event.runId, { phase: "start", name: event.call.name, toolCallId: event.call.id, args: event.call.arguments });
         return;
-      }
-      case "tool_update": {
-        const stream = this.runs.get(event.runId);
-        if (!stream) return;
-        const data = { phase: "update", name: event.call.name, toolCallId: event.call.id, ...(event.text !== undefined ? { partialResult: event.text } : {}), ...(event.details ? { details: event.details } : {}) };
-        this.agent(event.runId, stream, "tool", data, {}, "tool-events");
+      case "tool_update":
+        this.tool(event.runId, { phase: "update", name: event.call.name, toolCallId: event.call.id, ...(event.text !== undefined ? { partialResult: event.text } : {}), ...(event.details ? { details: event.details } : {}) });
         return;
-      }
       case "tool_result": {
-        const stream = this.runs.get(event.runId);
-        if (!stream) return;
         const data = { phase: "result", name: event.call.name, toolCallId: event.call.id, result: event.content, isError: event.isError, durationMs: event.durationMs, ...(event.details ? { details: event.details } : {}) };
-        this.agent(event.runId, stream, "tool", data, {}, "tool-events");
-        // The next round's text starts afresh; chat deltas carry one assistant message at a time.
-        stream.text = "";
+        const stream = this.tool(event.runId, data);
+        if (stream) {
+          this.flushChat(event.runId, stream);
+          stream.text = "";
+          stream.newMessage = true;
+        }
         return;
       }
       case "end":
@@ -122,6 +125,17 @@ export class AgentEventBroadcaster implements RuntimeObserver {
     this.events.broadcast("agent", payload, { audience, sessionKey: stream.sessionKey });
   }
 
+  /** Tool activity: `agent` tool events for `tool-events` clients, `session.tool` for the session's message subscribers. */
+  private tool(runId: string, data: Record<string, unknown>): RunStream | undefined {
+    const stream = this.runs.get(runId);
+    if (!stream) return undefined;
+    this.agent(runId, stream, "tool", data, {}, "tool-events");
+    if (this.events.wanted("session.tool", { audience: "session-messages", sessionKey: stream.sessionKey })) {
+      this.events.broadcast("session.tool", { runId, sessionKey: stream.sessionKey, agentId: stream.agentId, seq: stream.seq, ts: Date.now(), data }, { audience: "session-messages", sessionKey: stream.sessionKey });
+    }
+    return stream;
+  }
+
   private chat(runId: string, stream: RunStream, fields: Record<string, unknown>): void {
     if (!this.events.wanted("chat", { audience: "session", sessionKey: stream.sessionKey })) return;
     this.events.broadcast("chat", { runId, sessionKey: stream.sessionKey, agentId: stream.agentId, seq: stream.seq, ...fields }, { audience: "session", sessionKey: stream.sessionKey });
@@ -133,12 +147,14 @@ export class AgentEventBroadcaster implements RuntimeObserver {
     if (!stream.pendingDelta) return;
     stream.lastChatAt = Date.now();
     const deltaText = stream.pendingDelta;
+    const replace = stream.newMessage;
     stream.pendingDelta = "";
-    this.chat(runId, stream, { state: "delta", deltaText, message: { role: "assistant", content: [{ type: "text", text: stream.text }], timestamp: stream.lastChatAt } });
+    stream.newMessage = false;
+    this.chat(runId, stream, { state: "delta", deltaText: replace ? stream.text : deltaText, ...(replace ? { replace: true } : {}), message: { role: "assistant", content: [{ type: "text", text: stream.text }], timestamp: stream.lastChatAt } });
   }
 
   private end(runId: string, outcome: RunOutcome, run: { agentId: string; sessionKey: string }): void {
-    const stream = this.runs.get(runId) ?? { seq: 0, agentId: run.agentId, sessionKey: run.sessionKey, lastChatAt: 0, pendingDelta: "", text: outcome.text, timer: null };
+    const stream = this.runs.get(runId) ?? { seq: 0, agentId: run.agentId, sessionKey: run.sessionKey, lastChatAt: 0, pendingDelta: "", text: outcome.text, newMessage: false, timer: null };
     this.runs.delete(runId);
     this.flushChat(runId, stream);
     const u = outcome.usage;

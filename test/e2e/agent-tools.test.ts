@@ -67,6 +67,23 @@ describe("the tool loop", () => {
     assert.equal(history.messages[2].isError, false);
   });
 
+  test("session.tool events reach the session's message subscribers; the answer after a tool round starts a new chat message", async () => {
+    const c = await client(gw.url, ADMIN_SCOPES, { caps: ["session-scoped-events"] });
+    const word = tag();
+    const session = `agent:main:events-${word}`;
+    await c.call("sessions.messages.subscribe", { key: session });
+    const { runId, end } = await chatTurn(c, session, script([{ name: "session_status", args: {} }], word));
+    assert.equal(end.state, "final");
+    const tools = eventsOf(c, "session.tool", runId);
+    assert.deepEqual(tools.map((e) => e.payload.data.phase), ["start", "result"]);
+    assert.equal(tools[1].payload.data.name, "session_status");
+    assert.equal(tools[1].payload.sessionKey, session);
+    const deltas = eventsOf(c, "chat", runId).filter((e) => e.payload.state === "delta");
+    assert.equal(deltas[0].payload.replace, true, "the first delta after the tool round replaces the earlier text");
+    assert.ok(deltas.slice(1).every((d) => d.payload.replace === undefined));
+    assert.equal(deltas[deltas.length - 1].payload.message.content[0].text, end.message.content[0].text);
+  });
+
   test("the model is offered the tools policy allows, with their schemas", async () => {
     const c = await client(gw.url);
     const word = tag();
