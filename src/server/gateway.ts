@@ -25,6 +25,7 @@ import { GatewayConnection } from "./connection.js";
 import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
+import { killLeftoverCommands } from "../agents/tools/exec/leftovers.js";
 import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
 import { HealthMonitor } from "./health.js";
@@ -199,6 +200,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const detachAgents = agents.observe(new AgentEventBroadcaster(events, agents));
   health.refresh();
   phase = "running";
+  const leftovers = killLeftoverCommands(opts.stateDir);
+  if (leftovers > 0) log.warn(`stopped ${leftovers} command(s) a previous gateway process left running`);
   agents.recover().then(
     () => {
       refreshHealth(context);

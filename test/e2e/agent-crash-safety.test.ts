@@ -8,7 +8,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GatewayClient } from "../../src/client/gateway-client.js";
 import { agentStorePath } from "../../src/agents/agent-config.js";
@@ -345,14 +345,27 @@ describe("SIGKILL while a tool runs", () => {
     const word = randomUUID().slice(0, 8);
     const marker = join(c.sb.stateDir, "workspace", `tool-started-${word}`);
     const runA = randomUUID();
-    await send(client, `MARK:script ${JSON.stringify([{ name: "exec", args: { command: `touch ${marker}; sleep 2` } }])}`, runA);
+    await send(client, `MARK:script ${JSON.stringify([{ name: "exec", args: { command: `touch ${marker}; sleep 30` } }])}`, runA);
     await waitUntil(() => existsSync(marker), 5000, "the command to start");
     gw.child.kill("SIGKILL");
     await gw.exited;
+    const notes = readdirSync(join(c.sb.stateDir, "exec", "running"));
+    assert.equal(notes.length, 1, "the running command is noted on disk");
+    const { pid } = JSON.parse(readFileSync(join(c.sb.stateDir, "exec", "running", notes[0]), "utf8")) as { pid: number };
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    assert.equal(alive(), true, "a kill -9 of the gateway leaves its command group running");
 
     const onDisk = await runsOnDisk(c, [runA]);
     assert.equal(onDisk.get(runA)?.status, "running");
     await start(c);
+    await waitUntil(() => !alive(), 5000, "the next start to stop the command the dead gateway left running");
     const { client: again } = await connect(c);
     await assertWaitSaysInterrupted(again, runA);
     const before = await history(again);

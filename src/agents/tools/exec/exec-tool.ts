@@ -14,6 +14,7 @@ import { resolveSandboxPolicy } from "./sandbox-config.js";
 import { shownCommand } from "./shown-command.js";
 import { simpleArgv } from "./simple-argv.js";
 import { timerMs } from "./timers.js";
+import { noteRunningCommand } from "./leftovers.js";
 import { resolveWorkdir } from "./workdir.js";
 
 /** How much of the output so far a backgrounded call shows. */
@@ -130,6 +131,10 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
         throw new ToolError(`the command could not be started: ${(err as Error).message}`, "failed");
       }
       options.registry.track(command);
+      if (!ctx.sandboxed && command.pid !== undefined) {
+        const forget = noteRunningCommand(ctx.host.stateDir, command.pid);
+        command.done.then(forget, forget);
+      }
       const stopStreaming = streamOutput(command, (progress) => ctx.update(progress));
       let outcome: CommandOutcome | null;
       try {
