@@ -114,7 +114,7 @@ export const execApprovalRequestMethod = defineMethod({
   name: "exec.approval.request",
   scope: Scope.approvals,
   params: RequestParams,
-  async handler({ params, gateway, sendInterim }) {
+  async handler({ params, gateway, sendInterim, signal }) {
     const approvals = approvalsOf(gateway);
     if (!params.command && !params.commandArgv?.length && !params.systemRunPlan) {
       throw new GatewayError({ code: ErrorCodes.invalidRequest, message: "invalid exec.approval.request params: command, commandArgv or systemRunPlan required" });
@@ -122,7 +122,7 @@ export const execApprovalRequestMethod = defineMethod({
     const record = await approvals.request(params);
     const base = { id: record.id, createdAtMs: record.createdAtMs, expiresAtMs: record.expiresAtMs };
     if (params.twoPhase) sendInterim({ status: "accepted", ...base });
-    const decision = await approvals.broker.waitDecision(record.id);
+    const decision = await approvals.broker.waitDecision(record.id, { signal });
     return { ...base, status: record.status, decision };
   },
 });
@@ -133,9 +133,9 @@ export const execApprovalWaitDecisionMethod = defineMethod({
   name: "exec.approval.waitDecision",
   scope: Scope.approvals,
   params: WaitParams,
-  async handler({ params, gateway }) {
+  async handler({ params, gateway, signal }) {
     const broker = approvalsOf(gateway).broker;
-    const decision = await broker.waitDecision(params.id, params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {});
+    const decision = await broker.waitDecision(params.id, { signal, ...(params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {}) });
     return { id: params.id, decision, status: broker.get(params.id)?.status ?? "expired" };
   },
 });

@@ -14,6 +14,8 @@ export type MethodCall<P> = {
   subscriptions: SessionSubscriptions;
   /** Sends an interim `res` with the same request id (the `accepted` stage of `agent`). */
   sendInterim(payload: unknown): void;
+  /** Aborted when the calling connection closes (long waits stop; work the caller owns ends). */
+  signal: AbortSignal;
 };
 
 export type MethodSpec<P = unknown> = {

@@ -64,7 +64,7 @@ export const toolsInvokeMethod = defineMethod({
   name: "tools.invoke",
   scope: Scope.write,
   params: InvokeParams,
-  async handler({ params, gateway }) {
+  async handler({ params, gateway, signal }) {
     const tools = toolsOf(gateway);
     const target = sessionTarget(gateway, params.sessionKey, params.agentId);
     const agent = gateway.agents.agent(target.agentId)!;
@@ -77,7 +77,7 @@ export const toolsInvokeMethod = defineMethod({
       idempotencyKey: params.idempotencyKey,
       config: gateway.config().config,
       env: process.env,
-      signal: new AbortController().signal,
+      signal,
     });
     if (outcome.status === "ok") {
       return { ok: true, toolName: params.name, toolCallId: outcome.toolCallId, result: { content: [{ type: "text", text: outcome.result.content }], ...(outcome.result.details ? { details: outcome.result.details } : {}) } };

@@ -45,6 +45,7 @@ export class GatewayConnection implements EventSubscriber {
   presenceKey: string | null = null;
   alive = true;
   readonly subscriptions: SessionSubscriptions = { sessions: false, messages: new Set() };
+  private closed: AbortController | null = null;
 
   private state: State = "handshake";
   /** Frames sent within one turn of the event loop leave in one write (see sendText). */
@@ -290,6 +291,7 @@ export class GatewayConnection implements EventSubscriber {
         sendInterim: (payload) => {
           if (this.state !== "closed") this.sendText(serializeResponse(frame.id, true, payload));
         },
+        signal: this.closeSignal(),
       });
     } catch (err) {
       this.respond(frame, false, toErrorShape(err), started);
@@ -321,10 +323,18 @@ export class GatewayConnection implements EventSubscriber {
     }
   }
 
+  /** Aborted when this connection closes; made on first use (most methods never ask). */
+  private closeSignal(): AbortSignal {
+    this.closed ??= new AbortController();
+    if (this.state === "closed") this.closed.abort();
+    return this.closed.signal;
+  }
+
   private onClose(code: number): void {
     if (this.state === "closed") return;
     const wasConnected = this.state === "connected";
     this.state = "closed";
+    this.closed?.abort();
     this.leaveHandshake();
     this.gateway.events.remove(this);
     if (wasConnected && wsLogSettings.verbose) wsLog.debug(`→ close code=${code} conn=${this.connId.slice(0, 8)} durationMs=${Date.now() - this.openedAt}`);

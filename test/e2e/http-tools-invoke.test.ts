@@ -136,6 +136,19 @@ describe("tools.invoke and tools.catalog over the WebSocket", () => {
     assert.equal(hidden.error.details.type, "not_found");
   });
 
+  test("a tools.invoke command stops when the calling connection closes", async () => {
+    const c = await client(gw.url, WRITE_SCOPES);
+    const word = tag();
+    const opsWorkspace = join(gw.stateDir, "workspace-ops");
+    c.sendRequest("tools.invoke", { name: "exec", agentId: "ops", args: { command: `touch started-${word}; sleep 2; touch finished-${word}` } });
+    const deadline = Date.now() + 5000;
+    while (!existsSync(join(opsWorkspace, `started-${word}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(existsSync(join(opsWorkspace, `started-${word}`)), true, "the command started");
+    c.ws.close();
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(existsSync(join(opsWorkspace, `finished-${word}`)), false, "the command was stopped with its caller");
+  });
+
   test("tools.invoke needs operator.write; tools.catalog needs operator.read", async () => {
     const reader = await client(gw.url, READ_SCOPES);
     assertForbidden(await reader.request("tools.invoke", { name: "agents_list" }), "operator.write");
