@@ -248,10 +248,8 @@ export async function runTurn(ctx: TurnContext): Promise<{ outcome: RunOutcome; 
       persist(assistantEntry(attempt, request.runId));
       const spoken = attempt.text;
       Object.assign(attempt, { text: "", toolCalls: [], usage: zeroUsage(), stopReason: undefined });
-      const results = await runToolCalls(
-        { agentId: agent.id, sessionKey: session.key, workspace: agent.workspace, runId: request.runId, sandboxed: tools.sandboxed, config: ctx.config.config, env: ctx.env, signal: ctx.signal, tools: tools.turn, offered: tools.byName, emit: ctx.emit, persist },
-        calls,
-      );
+      const base = { agentId: agent.id, sessionKey: session.key, workspace: agent.workspace, runId: request.runId, surface: "agent" as const, signal: ctx.signal, sandboxed: tools.sandboxed, config: ctx.config.config, env: ctx.env, host: tools.turn.host };
+      const results = await runToolCalls({ runId: request.runId, base, registry: tools.turn.registry, offered: tools.byName, emit: ctx.emit, persist }, calls);
       afterCurrent.push({ role: "assistant", content: spoken, toolCalls: calls }, ...results);
       for (const steered of ctx.takeSteered?.() ?? []) {
         persisted.push(steered);

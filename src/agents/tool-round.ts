@@ -1,10 +1,9 @@
-import type { Env } from "../config/paths.js";
 import type { GatewayConfig } from "../config/schema.js";
 import type { NewEntry } from "../store/types.js";
 import type { ModelMessage, ToolCall } from "./providers/types.js";
 import { canonicalToolName } from "./tools/policy.js";
 import type { ToolRegistry } from "./tools/registry.js";
-import { ToolError, type ToolDefinition, type ToolHost } from "./tools/types.js";
+import { ToolError, type ToolContext, type ToolDefinition, type ToolHost } from "./tools/types.js";
 import type { RunEvent } from "./types.js";
 
 /** The gateway's tools as runs see them. */
@@ -19,15 +18,10 @@ export function maxToolRounds(config: GatewayConfig): number {
 }
 
 export type RoundContext = {
-  agentId: string;
-  sessionKey: string;
-  workspace: string;
   runId: string;
-  sandboxed: boolean;
-  config: GatewayConfig;
-  env: Env;
-  signal: AbortSignal;
-  tools: TurnTools;
+  /** What every tool call of the run knows; each call adds its own id and progress callback. */
+  base: Omit<ToolContext, "toolCallId" | "update">;
+  registry: ToolRegistry;
   offered: Map<string, ToolDefinition>;
   emit(event: RunEvent): void;
   /** Commits one transcript entry (each result is durable before the next call starts). */
@@ -56,18 +50,9 @@ export async function runToolCalls(ctx: RoundContext, calls: ToolCall[]): Promis
     const started = Date.now();
     const definition = ctx.offered.get(canonicalToolName(call.name));
     const outcome = definition
-      ? await ctx.tools.registry.call(definition, call.arguments, {
-          agentId: ctx.agentId,
-          sessionKey: ctx.sessionKey,
-          workspace: ctx.workspace,
-          runId: ctx.runId,
+      ? await ctx.registry.call(definition, call.arguments, {
+          ...ctx.base,
           toolCallId: call.id,
-          surface: "agent",
-          signal: ctx.signal,
-          sandboxed: ctx.sandboxed,
-          config: ctx.config,
-          env: ctx.env,
-          host: ctx.tools.host,
           update: (progress) => ctx.emit({ type: "tool_update", runId: ctx.runId, call, ...progress }),
         })
       : { ok: false as const, error: new ToolError(`tool "${call.name}" is not available in this session`, "blocked"), unexpected: false };
@@ -76,7 +61,7 @@ export async function runToolCalls(ctx: RoundContext, calls: ToolCall[]): Promis
     ctx.persist(resultEntry(call, ctx.runId, content, !outcome.ok, details));
     ctx.emit({ type: "tool_result", runId: ctx.runId, call, content, details, isError: !outcome.ok, durationMs: Date.now() - started });
     messages.push({ role: "tool", toolCallId: call.id, name: call.name, content });
-    if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("aborted");
+    if (ctx.base.signal.aborted) throw ctx.base.signal.reason ?? new Error("aborted");
   }
   return messages;
 }

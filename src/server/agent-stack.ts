@@ -16,7 +16,7 @@ export function createAgentStack(opts: { stateDir: string; config: () => ConfigS
   return { agents, approvals, tools };
 }
 
-/** Ends what the stack holds: pending approvals, background commands, then agent runs (drained). */
+/** Ends what the stack holds: pending approvals first (their runs go on at once), agent runs (drained), then background commands. */
 export async function closeAgentStack(stack: AgentStack, drainMs: number): Promise<void> {
   stack.approvals.close();
   await stack.agents.shutdown(drainMs);

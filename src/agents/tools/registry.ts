@@ -67,8 +67,7 @@ export class ToolRegistry {
         validator = compileSchema(definition.parameters) as Validator<Record<string, unknown>>;
         this.validators.set(definition, validator);
       }
-      const problems = validator.problems(parsed);
-      if (problems.length > 0) throw new ToolError(`invalid arguments for ${definition.name}: ${problems.join("; ")}`, "invalid_arguments");
+      if (!validator.check(parsed)) throw new ToolError(`invalid arguments for ${definition.name}: ${validator.problems(parsed).join("; ")}`, "invalid_arguments");
       const result = await definition.execute(parsed, ctx);
       return { ok: true, result: capResult(result) };
     } catch (err) {
