@@ -124,6 +124,41 @@ describe("the tool loop", () => {
     assert.deepEqual(results.map((m: { isError: boolean }) => m.isError), [true, true, true]);
   });
 
+  test("session tools: list, status, agents, and sending to another session waits for its reply", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const session = `agent:main:hub-${word}`;
+    await chatTurn(c, `agent:main:side-${word}`, `earlier turn ${word}`);
+    const steps = [
+      { name: "sessions_list", args: { limit: 50 } },
+      { name: "session_status", args: {} },
+      { name: "agents_list", args: {} },
+      { name: "sessions_send", args: { sessionKey: `side-${word}`, message: `relay ${word}`, timeoutSeconds: 10 } },
+      { name: "sessions_send", args: { sessionKey: `hub-${word}`, message: "to myself" } },
+    ];
+    const { end } = await chatTurn(c, session, script(steps, word), {});
+    const [listed, status, agents, sent, self] = (end.message.content[0].text as string).replace(/^script done: /, "").split(" | ");
+    assert.ok(listed.includes(`agent:main:side-${word}`), listed.slice(0, 300));
+    assert.equal(JSON.parse(status).key, session);
+    assert.deepEqual(JSON.parse(agents).agents.map((a: { id: string }) => a.id), ["main", "locked", "asker", "reader"]);
+    const reply = JSON.parse(sent);
+    assert.equal(reply.status, "ok");
+    assert.match(reply.reply, new RegExp(`^echo: [\\s\\S]*relay ${word}`), "the other session's model answered");
+    assert.match(self, /^Error: sessions_send cannot target the current session/);
+    const side = await historyOf(c, `agent:main:side-${word}`);
+    assert.match(side.messages[2].content, new RegExp(`\\[message from session ${session}\\]\\nrelay ${word}`), "the message landed in the other session, marked with its sender");
+  });
+
+  test("what a sandboxed (group) session sends to another session arrives marked as untrusted", async () => {
+    const c = await client(gw.url);
+    const word = tag();
+    const steps = [{ name: "sessions_send", args: { sessionKey: `inbox-${word}`, message: `from the group ${word}`, timeoutSeconds: 0 } }];
+    await chatTurn(c, `agent:main:telegram:group:${word}`, script(steps, word));
+    await timeWhen(() => callsWith(standIn, `from the group ${word}`).length > 0, 5000, "the other session's turn");
+    const inbox = await historyOf(c, `inbox-${word}`);
+    assert.match(inbox.messages[0].content, /EXTERNAL_UNTRUSTED_CONTENT[\s\S]*from the group/);
+  });
+
   test("the model calling a tool it was not offered gets an error, not a crash", async () => {
     const c = await client(gw.url);
     const word = tag();
