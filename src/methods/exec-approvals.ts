@@ -21,7 +21,7 @@ function pendingView(record: ApprovalRecord) {
   return { id: record.id, request: record.request, createdAtMs: record.createdAtMs, expiresAtMs: record.expiresAtMs };
 }
 
-export function recordView(record: ApprovalRecord) {
+function recordView(record: ApprovalRecord) {
   return { ...pendingView(record), status: record.status, decision: record.decision, resolvedBy: record.resolvedBy, resolvedAtMs: record.resolvedAtMs };
 }
 

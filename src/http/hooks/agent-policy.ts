@@ -5,7 +5,7 @@ import type { HooksConfig } from "./config.js";
 export const AGENT_NOT_ALLOWED_MESSAGE = "agentId is not allowed by hooks.allowedAgentIds";
 export const AGENT_REQUIRED_MESSAGE = "agentId is required when multiple agents are configured";
 
-export function unknownHookAgentMessage(agentId: string): string {
+function unknownHookAgentMessage(agentId: string): string {
   return `unknown agentId "${agentId}"`;
 }
 

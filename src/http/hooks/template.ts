@@ -29,7 +29,7 @@ function step(value: unknown, segment: string): unknown {
 }
 
 /** Reads a dotted path; `payload.`, `headers.` and `query.` name their roots, anything else reads the payload. */
-export function lookupPath(context: TemplateContext, expression: string): unknown {
+function lookupPath(context: TemplateContext, expression: string): unknown {
   const segments = expression.match(STEP) ?? [];
   if (segments.length === 1 && (segments[0] === "path" || segments[0] === "now")) return context[segments[0]];
   const [first = "", ...rest] = segments;

@@ -34,7 +34,7 @@ function argsMatch(argPattern: string | undefined, args: string[], cwd: string):
   }
 }
 
-export function entryMatches(entry: AllowlistEntry, segment: Omit<CommandSegment, "entry">, cwd: string, env: MatchEnv): boolean {
+function entryMatches(entry: AllowlistEntry, segment: Omit<CommandSegment, "entry">, cwd: string, env: MatchEnv): boolean {
   if (!segment.resolvedPath) return false;
   const insensitive = env.caseInsensitive ?? PATHS_CASE_INSENSITIVE;
   const program = segment.argv[0]!;

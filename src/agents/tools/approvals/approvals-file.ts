@@ -63,7 +63,7 @@ export const ApprovalsFileSchema = Type.Object({
   ),
 });
 
-export const approvalsFileValidator = compileSchema(ApprovalsFileSchema);
+const approvalsFileValidator = compileSchema(ApprovalsFileSchema);
 
 export type AllowlistEntry = {
   id: string;
@@ -105,7 +105,7 @@ export function hashApprovalsText(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-export function emptyApprovalsFile(): ExecApprovalsFile {
+function emptyApprovalsFile(): ExecApprovalsFile {
   return { version: 1 };
 }
 
@@ -164,7 +164,7 @@ function upgradeLegacyShape(raw: unknown): unknown {
 }
 
 /** Validates a whole file; throws `ApprovalsFileError("invalid")` listing what is wrong. */
-export function validateApprovalsFile(raw: unknown): ExecApprovalsFile {
+function validateApprovalsFile(raw: unknown): ExecApprovalsFile {
   const value = upgradeLegacyShape(raw);
   const problems = problemsOf(value);
   if (problems.length > 0) throw new ApprovalsFileError("invalid", `invalid exec approvals file: ${problems.join("; ")}`, { problems });
@@ -175,7 +175,7 @@ export function validateApprovalsFile(raw: unknown): ExecApprovalsFile {
  * The canonical in-memory form: every allowlist entry has an id, the legacy `agents.default`
  * becomes `agents.main`, and legacy fields (`commandText`, null usage stamps) are dropped.
  */
-export function normalizeApprovalsFile(file: ExecApprovalsFile): ExecApprovalsFile {
+function normalizeApprovalsFile(file: ExecApprovalsFile): ExecApprovalsFile {
   const agents: Record<string, AgentApprovals> = {};
   for (const [rawId, agent] of Object.entries(file.agents ?? {})) {
     const agentId = rawId === "default" && !file.agents?.main ? "main" : rawId;

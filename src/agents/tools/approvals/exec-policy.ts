@@ -59,8 +59,8 @@ export function requestedExecPolicy(config: GatewayConfig, agentId: string): Req
 const SECURITY_RANK: Record<ExecSecurity, number> = { deny: 0, allowlist: 1, full: 2 };
 const ASK_RANK: Record<ExecAsk, number> = { off: 0, "on-miss": 1, always: 2 };
 
-export const stricterSecurity = (a: ExecSecurity, b: ExecSecurity): ExecSecurity => (SECURITY_RANK[a] <= SECURITY_RANK[b] ? a : b);
-export const stricterAsk = (a: ExecAsk, b: ExecAsk): ExecAsk => (ASK_RANK[a] >= ASK_RANK[b] ? a : b);
+const stricterSecurity = (a: ExecSecurity, b: ExecSecurity): ExecSecurity => (SECURITY_RANK[a] <= SECURITY_RANK[b] ? a : b);
+const stricterAsk = (a: ExecAsk, b: ExecAsk): ExecAsk => (ASK_RANK[a] >= ASK_RANK[b] ? a : b);
 
 /**
  * The host approvals file only tightens what config requests: each of security and ask is the

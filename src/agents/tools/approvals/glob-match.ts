@@ -2,7 +2,7 @@
  * Allowlist globs: `*` and `?` stay inside one path segment, `**` crosses segments, and
  * `a/**` + `/b` also matches `a/b`. Everything else is literal.
  */
-export function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
+function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;

@@ -7,7 +7,7 @@ import type { WorkspacePath } from "./workspace-path.js";
 const SNIFF_BYTES = 8192;
 
 /** A NUL byte or bytes that are not UTF-8 in the first few KB mark a file as binary. */
-export function looksBinary(sample: Uint8Array): boolean {
+function looksBinary(sample: Uint8Array): boolean {
   const head = sample.subarray(0, SNIFF_BYTES);
   if (head.includes(0)) return true;
   try {

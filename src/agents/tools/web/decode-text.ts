@@ -1,5 +1,5 @@
 /** The charset a body declares: a byte-order mark first, then the content-type, then (HTML) a `<meta>` in the first bytes. */
-export function charsetOf(body: Buffer, contentType: string | undefined, isHtml: boolean): string {
+function charsetOf(body: Buffer, contentType: string | undefined, isHtml: boolean): string {
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return "utf-8";
   if (body[0] === 0xfe && body[1] === 0xff) return "utf-16be";
   if (body[0] === 0xff && body[1] === 0xfe) return "utf-16le";
