@@ -178,15 +178,16 @@ function trailing(messages: Array<Record<string, unknown>>, pred: (m: Record<str
   return messages.slice(start);
 }
 
-function openaiTurn(body: Record<string, unknown>): Turn {
+/** OpenAI chat completions and Ollama's /api/chat share the message shape; only a few fields differ. */
+function chatMessagesTurn(body: Record<string, unknown>, differ: { emptyMessages: string; stream: boolean; maxTokens?: number; includeUsage: boolean }): Turn {
   const model = requireModel(body);
   const messages = asArray(body.messages).map(asRecord);
-  if (messages.length === 0) throw new BadRequest("'messages' must be a non-empty array");
+  if (messages.length === 0) throw new BadRequest(differ.emptyMessages);
   const results = trailing(messages, (m) => m.role === "tool");
   const lastUser = [...messages].reverse().find((m) => m.role === "user");
   return {
     model,
-    stream: body.stream === true,
+    stream: differ.stream,
     userText: results.length > 0 ? "" : textOf(lastUser?.content),
     toolResult: results.length > 0 ? results.map((m) => textOf(m.content)).join("\n") : undefined,
     ...sinceUser(messages, (m) => m.role === "user", (m) => (m.role === "tool" ? [textOf(m.content)] : [])),
@@ -195,9 +196,18 @@ function openaiTurn(body: Record<string, unknown>): Turn {
       return { name: f.name as string, parameters: asRecord(f.parameters) };
     }),
     promptChars: messages.reduce((n, m) => n + textOf(m.content).length, 0),
+    maxTokens: differ.maxTokens,
+    includeUsage: differ.includeUsage,
+  };
+}
+
+function openaiTurn(body: Record<string, unknown>): Turn {
+  return chatMessagesTurn(body, {
+    emptyMessages: "'messages' must be a non-empty array",
+    stream: body.stream === true,
     maxTokens: asNumber(body.max_completion_tokens) ?? asNumber(body.max_tokens),
     includeUsage: asRecord(body.stream_options).include_usage === true,
-  };
+  });
 }
 
 function responsesTurn(body: Record<string, unknown>): Turn {
@@ -247,25 +257,7 @@ function anthropicTurn(body: Record<string, unknown>): Turn {
 }
 
 function ollamaTurn(body: Record<string, unknown>): Turn {
-  const model = requireModel(body);
-  const messages = asArray(body.messages).map(asRecord);
-  if (messages.length === 0) throw new BadRequest("messages are required");
-  const results = trailing(messages, (m) => m.role === "tool");
-  const lastUser = [...messages].reverse().find((m) => m.role === "user");
-  return {
-    model,
-    stream: body.stream !== false,
-    userText: results.length > 0 ? "" : textOf(lastUser?.content),
-    toolResult: results.length > 0 ? results.map((m) => textOf(m.content)).join("\n") : undefined,
-    ...sinceUser(messages, (m) => m.role === "user", (m) => (m.role === "tool" ? [textOf(m.content)] : [])),
-    tools: toolDefs(body.tools, (t) => {
-      const f = asRecord(t.function);
-      return { name: f.name as string, parameters: asRecord(f.parameters) };
-    }),
-    promptChars: messages.reduce((n, m) => n + textOf(m.content).length, 0),
-    maxTokens: asNumber(asRecord(body.options).num_predict),
-    includeUsage: true,
-  };
+  return chatMessagesTurn(body, { emptyMessages: "messages are required", stream: body.stream !== false, maxTokens: asNumber(asRecord(body.options).num_predict), includeUsage: true });
 }
 
 function markerTokens(text: string): string[] {

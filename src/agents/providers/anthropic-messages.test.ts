@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { startProviderStandIn, type ProviderStandIn } from "../../../test/stand-ins/provider-stand-in.js";
 import { createAnthropicMessagesClient, DEFAULT_MAX_TOKENS } from "./anthropic-messages.js";
 import { ProviderError, type ModelRequest, type ProviderClient, type StreamEvent } from "./types.js";
+import { collectEvents, userRequest } from "./test-requests.js";
 
 const KEY = "sk-ant-test-key-0123456789";
 let standIn: ProviderStandIn;
@@ -14,15 +15,9 @@ before(async () => {
 });
 after(() => standIn.close());
 
-function request(text: string, extra: Partial<ModelRequest> = {}): ModelRequest {
-  return { model: "claude-test", system: "Be brief.", messages: [{ role: "user", content: text }], signal: new AbortController().signal, ...extra };
-}
+const request = (text: string, extra: Partial<ModelRequest> = {}) => userRequest("claude-test", "Be brief.", text, extra);
 
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
+const collect = collectEvents;
 
 const textOf = (events: StreamEvent[]) => events.map((e) => (e.type === "text" ? e.delta : "")).join("");
 

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { startProviderStandIn, type ProviderStandIn } from "../../../test/stand-ins/provider-stand-in.js";
 import { createOpenAIResponsesClient } from "./openai-responses.js";
 import { ProviderError, type ModelRequest, type ProviderClient, type StreamEvent } from "./types.js";
+import { collectEvents, userRequest } from "./test-requests.js";
 
 let standIn: ProviderStandIn;
 let client: ProviderClient;
@@ -13,15 +14,9 @@ before(async () => {
 });
 after(() => standIn.close());
 
-function request(text: string, extra: Partial<ModelRequest> = {}): ModelRequest {
-  return { model: "echo", system: "Answer plainly.", messages: [{ role: "user", content: text }], signal: new AbortController().signal, ...extra };
-}
+const request = (text: string, extra: Partial<ModelRequest> = {}) => userRequest("echo", "Answer plainly.", text, extra);
 
-async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-}
+const collect = collectEvents;
 
 test("streams output_text deltas and completes with usage, id and model", async () => {
   const events = await collect(client.stream(request("MARK:cache responses work")));
