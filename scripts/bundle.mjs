@@ -25,7 +25,7 @@ const result = await build({
   logLevel: "warning",
   // ws probes optional native add-ons with require() in try/catch; they are not installed.
   // The provider SDKs and the database driver stay in node_modules, imported only when needed.
-  external: ["bufferutil", "utf-8-validate", "openai", "@anthropic-ai/sdk", "better-sqlite3"],
+  external: ["bufferutil", "utf-8-validate", "openai", "@anthropic-ai/sdk", "better-sqlite3", "grammy", "baileys", "qrcode"],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
 // Chunks first, the entry last, each replaced by rename: a gateway starting during a rebuild

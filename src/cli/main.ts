@@ -114,6 +114,45 @@ function addApprovalsCommands(program: Command): void {
   );
 }
 
+function addChannelCommands(program: Command): void {
+  const cmd = () => import("./commands/channels.js");
+  const channels = program.command("channels").description("chat channels (Telegram, WhatsApp, IRC): status, QR login, logout");
+  addClientOptions(channels.command("status").description("each channel account's connection, last error and (--probe) a live check"), 30_000)
+    .option("--probe", "run a live check per account (Telegram getMe, IRC connect and register)")
+    .option("--channel <id>", "only this channel")
+    .action(async (opts) => (await cmd()).channelsStatusCommand(opts));
+  addClientOptions(channels.command("login").description("link a WhatsApp account: shows a QR code to scan with the phone"), 180_000)
+    .option("--channel <id>", "channel to log in to", "whatsapp")
+    .option("--account <id>", "account id (default: the default account)")
+    .option("--force", "start over even if already linked")
+    .action(async (opts) => (await cmd()).channelsLoginCommand(opts));
+  addClientOptions(channels.command("logout").description("stop an account and remove its stored login"))
+    .option("--channel <id>", "channel", "whatsapp")
+    .option("--account <id>", "account id (default: the default account)")
+    .action(async (opts) => (await cmd()).channelsLogoutCommand(opts));
+
+  const message = program.command("message").description("send messages through a channel");
+  addClientOptions(message.command("send").description("send a message: --channel irc --target '#ops' --message 'deploy done'"), 30_000)
+    .option("--channel <id>", "telegram | whatsapp | irc (optional when only one is configured)")
+    .option("--account <id>", "account id (default: the channel's default account)")
+    .option("-t, --target <target>", "chat id, #channel, nick or phone number")
+    .option("--to <target>", "same as --target")
+    .option("-m, --message <text>", "the text to send")
+    .option("--thread-id <id>", "Telegram forum topic")
+    .action(async (opts) => (await cmd()).messageSendCommand(opts));
+
+  const pairing = program.command("pairing").description("approve people who wrote to the assistant in a direct message (dmPolicy: pairing)");
+  addClientOptions(pairing.command("list [channel]").description("pending pairing requests: code, channel, sender, expiry"))
+    .option("--channel <id>", "only this channel")
+    .option("--account <id>", "only this account")
+    .action(async (channel: string | undefined, opts) => (await cmd()).pairingListCommand(channel, opts));
+  addClientOptions(pairing.command("approve <channelOrCode> [code]").description("approve a pairing code: openclaw pairing approve telegram ABCD2345"))
+    .option("--channel <id>", "channel of the code")
+    .option("--account <id>", "account of the code")
+    .option("--notify", "tell the sender they were approved")
+    .action(async (first: string, second: string | undefined, opts) => (await cmd()).pairingApproveCommand(first, second, opts));
+}
+
 function buildProgram(): Command {
   const program = new Command("openclaw")
     .description("OpenClaw Gateway: the control plane of your personal AI assistant, on one port.\nRoot flags: --dev (profile ~/.openclaw-dev, port 19001), --profile <name> (~/.openclaw-<name>).")
@@ -199,6 +238,7 @@ function buildProgram(): Command {
     .action(async (key: string, opts) => (await import("./commands/sessions.js")).sessionsExportCommand(key, opts));
 
   addApprovalsCommands(program);
+  addChannelCommands(program);
 
   const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
   addServiceCommands(daemon);

@@ -2,6 +2,10 @@ import { agentIdentityMethod, agentMethod, agentsListMethod, agentWaitMethod } f
 import { chatAbortMethod, chatInjectMethod, chatSendMethod } from "./chat.js";
 import { chatHistoryMethod, chatMessageGetMethod, chatMetadataMethod, chatStartupMethod } from "./chat-history.js";
 import { channelsStatusMethod } from "./channels-status.js";
+import { channelsLogoutMethod, channelsStartMethod, channelsStopMethod } from "./channels-control.js";
+import { channelsPairingApproveMethod, channelsPairingDismissMethod, channelsPairingListMethod } from "./channels-pairing.js";
+import { messageActionMethod, sendMethod } from "./send.js";
+import { webLoginStartMethod, webLoginWaitMethod } from "./web-login.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
   sessionsDescribeMethod,
@@ -40,6 +44,16 @@ export function createCoreRegistry(): MethodRegistry {
     configSchemaMethod,
     logsTailMethod,
     channelsStatusMethod,
+    channelsStartMethod,
+    channelsStopMethod,
+    channelsLogoutMethod,
+    channelsPairingListMethod,
+    channelsPairingApproveMethod,
+    channelsPairingDismissMethod,
+    sendMethod,
+    messageActionMethod,
+    webLoginStartMethod,
+    webLoginWaitMethod,
     agentMethod,
     agentWaitMethod,
     agentIdentityMethod,

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
-import { configuredChannels } from "../server/channel-summary.js";
+import { channelLine, channelViews } from "../server/channel-summary.js";
 import { disabledHeartbeat, sessionsSummary } from "../server/health.js";
 import { modelDefaults } from "./agent-target.js";
 import { defineMethod } from "./registry.js";
@@ -25,7 +25,7 @@ export const statusMethod = defineMethod({
     const channelSummary =
       params.includeChannelSummary === false
         ? []
-        : configuredChannels(config).map((c) => `${c.label}: configured, not running (${c.accounts.length} account${c.accounts.length === 1 ? "" : "s"})`);
+        : channelViews(gateway).map(channelLine);
     const memory = process.memoryUsage();
     const { enabled, every, everyMs } = disabledHeartbeat();
     const agentIds = gateway.agents.agentIds();

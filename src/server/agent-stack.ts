@@ -4,20 +4,25 @@ import type { ApprovalEvents } from "../agents/tools/approvals/approval-broker.j
 import { createGatewayTools, type GatewayTools } from "../agents/tools/gateway-tools.js";
 import { runtimeSessions } from "../agents/tools/sessions/runtime-sessions.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
+import { ChannelManager } from "../channels/manager.js";
 
-/** Agent runs with their tools and the owner's exec approvals: built once and used together. */
-export type AgentStack = { agents: AgentRuntime; approvals: ExecApprovals; tools: GatewayTools };
+/** Agent runs with their tools, the owner's exec approvals and the chat channels feeding them: built once and used together. */
+export type AgentStack = { agents: AgentRuntime; approvals: ExecApprovals; tools: GatewayTools; channels: ChannelManager };
 
-export function createAgentStack(opts: { stateDir: string; config: () => ConfigSnapshot; events: ApprovalEvents }): AgentStack {
+export function createAgentStack(opts: { stateDir: string; config: () => ConfigSnapshot; events: ApprovalEvents; autoStartSuppressed?: () => boolean }): AgentStack {
   const approvals = createExecApprovals({ stateDir: opts.stateDir, config: () => opts.config().config, events: opts.events });
   let agents: AgentRuntime | null = null;
-  const tools = createGatewayTools({ stateDir: opts.stateDir, commands: approvals.gate, sessions: runtimeSessions(() => agents!) });
+  let channels: ChannelManager | null = null;
+  const messages = { send: (req: Parameters<ChannelManager["sendMessage"]>[0]) => channels!.sendMessage(req) };
+  const tools = createGatewayTools({ stateDir: opts.stateDir, commands: approvals.gate, sessions: runtimeSessions(() => agents!), messages });
   agents = new AgentRuntime({ stateDir: opts.stateDir, config: opts.config, tools });
-  return { agents, approvals, tools };
+  channels = new ChannelManager({ stateDir: opts.stateDir, config: opts.config, agents, autoStartSuppressed: opts.autoStartSuppressed });
+  return { agents, approvals, tools, channels };
 }
 
-/** Ends what the stack holds: pending approvals first (their runs go on at once), agent runs (drained), then background commands. */
+/** Ends what the stack holds: channels (no new messages), pending approvals (their runs go on at once), agent runs (drained), then background commands. */
 export async function closeAgentStack(stack: AgentStack, drainMs: number): Promise<void> {
+  await stack.channels.shutdown();
   stack.approvals.close();
   await stack.agents.shutdown(drainMs);
   stack.tools.shutdown();

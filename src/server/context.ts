@@ -1,6 +1,7 @@
 import type { AgentService } from "../agents/types.js";
 import type { ExecApprovals } from "../agents/tools/approvals/index.js";
 import type { GatewayTools } from "../agents/tools/gateway-tools.js";
+import type { ChannelManager } from "../channels/manager.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
@@ -55,6 +56,8 @@ export type GatewayContext = {
   readonly approvals?: ExecApprovals;
   /** The tool registry and host shared by agent runs, `/tools/invoke` and `tools.invoke`. */
   readonly tools?: GatewayTools;
+  /** The chat channels: accounts, their status, the inbound and outbound queues, pairing. */
+  readonly channels?: ChannelManager;
   readonly advertisedEvents: readonly string[];
   /** Requests being handled right now; a restart waits for them (bounded). */
   activeRequests: number;

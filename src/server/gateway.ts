@@ -133,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let context!: GatewayContext;
   const health = new HealthMonitor(() => context);
   const stack = opts.agents ?? createAgentStack({ stateDir: opts.stateDir, config: () => config, events });
-  const { agents, approvals, tools } = stack;
+  const { agents, approvals, tools, channels } = stack;
   context = {
     version: GATEWAY_VERSION,
     bootId,
@@ -158,6 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     agents,
     approvals,
     tools,
+    channels,
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,
@@ -206,6 +207,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     () => {
       refreshHealth(context);
       agents.announceModel().catch(() => {});
+      void channels.reconcile();
     },
     (err: Error) => log.error(`agent state recovery failed: ${err.message}`),
   );
@@ -258,6 +260,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     config = next;
     auth = nextAuth;
     context.rateLimiter.configure(rateLimitSettings(next));
+    void channels.reconcile();
     const newFingerprint = secretFingerprint(nextAuth);
     if (newFingerprint !== oldFingerprint) {
       let dropped = 0;

@@ -2,7 +2,7 @@ import { agentStorePath } from "../agents/agent-config.js";
 import type { AgentRuntime } from "../agents/runtime.js";
 import { RawJson } from "../protocol/frames.js";
 import type { GatewayContext } from "./context.js";
-import { configuredChannels } from "./channel-summary.js";
+import { channelViews } from "./channel-summary.js";
 
 const RECENT_SESSIONS = 5;
 
@@ -23,12 +23,13 @@ export function disabledHeartbeat() {
 
 function buildHealthSummary(gateway: GatewayContext, startedAt: number) {
   const snapshot = gateway.config();
-  const channelList = configuredChannels(snapshot.config);
+  const channelList = channelViews(gateway);
   const channels: Record<string, unknown> = {};
   for (const channel of channelList) {
     channels[channel.id] = {
-      configured: true,
-      running: false,
+      configured: channel.accounts.some((a) => a.configured),
+      running: channel.accounts.some((a) => a.running),
+      connected: channel.accounts.some((a) => a.connected),
       accounts: Object.fromEntries(channel.accounts.map((a) => [a.accountId, a])),
     };
   }

@@ -60,7 +60,7 @@ export class GatewayRuntime implements GatewayControl {
     this.bootHistory = new BootHistory(opts.stateDir);
     // Approval events go to whichever server is listening now.
     const events = { broadcast: (...args: Parameters<EventHub["broadcast"]>) => this.server?.context.events.broadcast(...args), wanted: (...args: Parameters<EventHub["wanted"]>) => this.server?.context.events.wanted(...args) ?? false };
-    this.agents = createAgentStack({ stateDir: opts.stateDir, config: () => this.snapshot, events });
+    this.agents = createAgentStack({ stateDir: opts.stateDir, config: () => this.snapshot, events, autoStartSuppressed: () => this.breakerState?.tripped ?? false });
   }
 
   get gateway(): RunningGateway {

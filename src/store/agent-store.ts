@@ -1,14 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Database, Statement } from "better-sqlite3";
 import { ftsMatchQuery } from "./fts-query.js";
-import { migrate } from "./migrations.js";
+import { migrations } from "./migrations.js";
+import { openSqliteFile } from "./sqlite-file.js";
 import { prepareStatements, type StoreStatements } from "./statements.js";
 import { entryFromRecord, entryJsonBytes, runFromRecord, sessionFromRecord, type RunRecord, type SessionRecord } from "./rows.js";
 import type { AgentStore, HistoryPage, NewEntry, RunRow, RunStatus, SearchHit, SessionPatch, SessionRow, SessionStatus, TranscriptEntry } from "./types.js";
 
-const BUSY_TIMEOUT_MS = 5000;
 const PREVIEW_CHARS = 120;
 const INTERRUPTED_NOTE = "Run interrupted: the gateway stopped before it finished.";
 
@@ -25,33 +23,7 @@ const sessionStatusAfter: Record<FinishedStatus, SessionStatus> = {
 
 /** Opens (creating and migrating when needed) the agent database at `path`. */
 export async function openAgentStore(path: string): Promise<AgentStore> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  restrictFileModes(path);
-  const { default: Sqlite } = await import("better-sqlite3");
-  const db = new Sqlite(path);
-  try {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma("foreign_keys = ON");
-    migrate(db);
-    return new SqliteAgentStore(path, db);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-}
-
-/** SQLite creates -wal and -shm with the main file's mode, so that file is created 0600 up front. */
-function restrictFileModes(path: string): void {
-  closeSync(openSync(path, "a", 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    try {
-      chmodSync(file, 0o600);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    }
-  }
+  return new SqliteAgentStore(path, await openSqliteFile(path, migrations));
 }
 
 function previewOf(text: string): string | null {

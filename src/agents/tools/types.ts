@@ -77,6 +77,13 @@ export interface ToolHost {
   readonly commands: CommandGate;
   /** Sessions and agents (the `sessions_*`, `session_status`, `agents_list` tools). */
   readonly sessions: SessionTools;
+  /** Outbound chat messages (the `message` tool). */
+  readonly messages: MessageSender;
+}
+
+/** Sends text through a chat channel's durable outbound queue. */
+export interface MessageSender {
+  send(req: { channel?: string; accountId?: string; to: string; text: string; threadId?: string; idempotencyKey: string }): Promise<{ channel: string; conversationId: string; messageId: string | null; queued: boolean }>;
 }
 
 /** The agent-runtime operations the session tools need (implemented over AgentRuntime). */

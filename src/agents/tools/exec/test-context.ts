@@ -34,7 +34,7 @@ export function toolContext(overrides: Partial<ToolContext> & { gate?: Recording
     sandboxed: false,
     config: {} as GatewayConfig,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8" },
-    host: { stateDir: tmpdir(), commands: gate, sessions: {} as ToolContext["host"]["sessions"] },
+    host: { stateDir: tmpdir(), commands: gate, sessions: {} as ToolContext["host"]["sessions"], messages: {} as ToolContext["host"]["messages"] },
     update: (progress) => updates.push(progress),
     ...overrides,
     updates,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GatewayConfig } from "../../../config/schema.js";
-import type { SessionTools, ToolContext } from "../types.js";
+import type { MessageSender, SessionTools, ToolContext } from "../types.js";
 
 /** A throwaway workspace with a sibling folder outside it, and a tool context confined to the workspace. */
 export type TestWorkspace = { workspace: string; outside: string; ctx: ToolContext; remove(): void };
@@ -27,6 +27,7 @@ export function testWorkspace(): TestWorkspace {
       stateDir: join(root, "state"),
       commands: { authorize: async () => ({ allowed: false, via: "denied", message: "file tool tests run no commands" }) },
       sessions: {} as SessionTools,
+      messages: {} as MessageSender,
     },
     update: () => {},
   };

@@ -81,7 +81,8 @@ test("nesting, self-closing tags, markup in comments and scripts, and a tag spli
   assert.equal(extractHtml(html, "https://a.example/", "text").text, "Kept\n\nAfter\n\nnever closed\n\nTail");
 });
 
-test("a 750 KB hostile page is extracted in well under a second", () => {
+// A quadratic scan of these pages takes minutes; linear takes milliseconds. The bound leaves room for a busy machine.
+test("a 750 KB hostile page is extracted without super-linear blow-up", () => {
   const size = 750_000;
   const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
   const hostile = {
@@ -102,6 +103,6 @@ test("a 750 KB hostile page is extracted in well under a second", () => {
     const started = performance.now();
     extractHtml(html, "https://a.example/", "markdown");
     const elapsed = performance.now() - started;
-    assert.ok(elapsed < 1000, `${name}: ${elapsed.toFixed(0)} ms`);
+    assert.ok(elapsed < 5000, `${name}: ${elapsed.toFixed(0)} ms`);
   }
 });

@@ -1,0 +1,84 @@
+/**
+ * The gateway state database (`<stateDir>/state/openclaw.sqlite`): what belongs to the gateway
+ * rather than to one agent. Steps are append-only, as in migrations.ts.
+ */
+export const stateMigrations: readonly string[] = [
+  `
+  -- Every inbound channel message, committed before the platform is told it arrived. The unique
+  -- key rejects platform redeliveries; done rows stay a while as tombstones for that.
+  CREATE TABLE channel_inbound (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    decision TEXT,
+    agent_id TEXT,
+    session_key TEXT,
+    run_id TEXT,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    received_at INTEGER NOT NULL,
+    done_at INTEGER,
+    UNIQUE (channel, account_id, conversation_id, message_id)
+  );
+  CREATE INDEX channel_inbound_pending ON channel_inbound (id) WHERE status = 'pending';
+  CREATE INDEX channel_inbound_done ON channel_inbound (done_at) WHERE status = 'done';
+
+  -- Replies and sends waiting for the platform, delivered in id order per conversation.
+  CREATE TABLE channel_outbound (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    thread_id TEXT,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    reply_to_id TEXT,
+    edit_message_id TEXT,
+    inbound_id INTEGER,
+    idempotency_key TEXT UNIQUE,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    message_id TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+  );
+  CREATE INDEX channel_outbound_pending ON channel_outbound (channel, account_id, conversation_id, id) WHERE status = 'pending';
+  CREATE INDEX channel_outbound_finished ON channel_outbound (sent_at) WHERE status <> 'pending';
+
+  CREATE TABLE channel_pairing_requests (
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    sender_label TEXT NOT NULL,
+    code TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account_id, sender_id),
+    UNIQUE (channel, account_id, code)
+  );
+
+  CREATE TABLE channel_pairing_allow_entries (
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    approved_at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account_id, sender_id)
+  );
+
+  -- Small per-account values a channel keeps across restarts (Telegram's update offset …).
+  CREATE TABLE channel_state (
+    channel TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (channel, account_id, key)
+  );
+  `,
+];
