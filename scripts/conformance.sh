@@ -9,6 +9,8 @@
 # Starts `node dist/src/cli/main.js gateway --port <free port>` in an isolated HOME/state dir with a random
 # token, runs official CLI commands against it from a different throwaway HOME, and prints PASS/FAIL per check
 # (with the CLI's trimmed output on failure). Exits 1 if any check failed, 2 if the setup itself failed.
+# Check 10 (IRC) also runs ngircd (apt-get install ngircd) on a free loopback port and a second gateway of
+# ours with channels.irc pointing at it.
 #
 # Environment knobs:
 #   CONFORMANCE_TIMEOUT=<s>   per-command timeout (default 90)
@@ -78,6 +80,10 @@ EOF
 
 GW_PID=
 FOLLOW_PID=
+# Check 10's processes: ngircd, a second gateway of ours with an IRC channel, the raw IRC watcher.
+NGIRCD_PID=
+IRC_GW_PID=
+WATCH_PID=
 FAILED=0
 PASSED=0
 GW_DEATH_NOTED=0
@@ -103,11 +109,39 @@ stop_gateway() {
   GW_PID=
 }
 
+stop_pid() { # <pid> <seconds>: SIGTERM, wait up to <seconds>, then SIGKILL; sets STOP_EXIT (or "timeout")
+  local pid=$1 limit=$2 i
+  STOP_EXIT=
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < limit * 10; i++)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null
+      STOP_EXIT=$?
+      return 0
+    fi
+    sleep 0.1
+  done
+  STOP_EXIT=timeout
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+stop_irc_side() {
+  stop_pid "$WATCH_PID" 2
+  WATCH_PID=
+  stop_pid "$IRC_GW_PID" 10
+  IRC_GW_PID=
+  stop_pid "$NGIRCD_PID" 3
+  NGIRCD_PID=
+}
+
 cleanup() {
   if [ -n "$FOLLOW_PID" ]; then
     kill "$FOLLOW_PID" 2>/dev/null
     wait "$FOLLOW_PID" 2>/dev/null
   fi
+  stop_irc_side
   stop_gateway 10
   [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null
   if [ "$FAILED" -eq 0 ] && [ "${CONFORMANCE_KEEP:-0}" != 1 ] && [ "$PASSED" -gt 0 ]; then
@@ -145,12 +179,12 @@ say
 # Check helpers
 # ---------------------------------------------------------------------------------------------------------
 # peer <name> <args...>: runs the official CLI; stdout -> $OUT/<name>.out, stderr -> .err, exit code -> .rc.
-# PEER_TOKEN overrides the token (for the wrong-token check).
+# PEER_TOKEN overrides the token (for the wrong-token check), PEER_PORT the gateway port (for the IRC gateway).
 peer() {
   local name=$1
   shift
   env HOME="$TMP/peer" \
-    OPENCLAW_GATEWAY_PORT="$PORT" \
+    OPENCLAW_GATEWAY_PORT="${PEER_PORT:-$PORT}" \
     OPENCLAW_GATEWAY_TOKEN="${PEER_TOKEN:-$TOKEN}" \
     NO_COLOR=1 COLUMNS=160 \
     timeout -k 5 "$CMD_TIMEOUT" bash "$PEER" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
@@ -481,6 +515,223 @@ peer approvals_pending approvals pending --json
 expect_rc approvals_pending 0
 end
 
+# ---------------------------------------------------------------------------------------------------------
+# 10. chat channels: IRC, against a real ngircd on loopback and a second gateway of ours configured for it
+# ---------------------------------------------------------------------------------------------------------
+# Why 10d/10e use `openclaw gateway call` and not `openclaw message send --channel irc`: the official CLI
+# resolves the channel plugin in its own process. IRC is an external plugin there (@openclaw/irc, not in the
+# openclaw package), so a stock CLI stops with "Channel is unavailable: irc" before it contacts any gateway.
+# With that plugin installed the CLI still never calls the gateway for IRC: the plugin's outbound delivery
+# mode is "direct" and it does not hand message actions to the gateway, so the CLI opens its own short IRC
+# connection (as <nick>_) and sends the PRIVMSG itself. Only channels whose plugin delegates (Telegram)
+# reach the gateway's message.action. So 10d sends, through the official CLI, exactly the message.action
+# request its `message send` builds for such a channel (fixtures/openclaw-2026.9.6-traces/message-send.jsonl,
+# with channel irc), and 10e the `send` request of its core path for gateway-delivered channels.
+IRC_CHANNEL='#bots'
+IRC_NICK=confbot
+IRC_DIR=$TMP/ircd
+NGIRCD_LOG=$TMP/ngircd.log
+IRC_GW_CONSOLE=$TMP/gw-irc.console
+IRC_GW_LOG=$TMP/gw-irc.log
+IRC_SETUP_ERROR=
+IRC_PORT=
+IRC_GW_PORT=
+
+free_port() { node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'; }
+
+# The same settings as test/irc/ngircd.ts (see there for why each one): loopback only, no pid/motd/help files
+# from /etc, no DNS/ident/PAM, no connection or flood limits; root drops to nobody; #bots exists from the start.
+write_ngircd_conf() { # <port>
+  mkdir -p "$IRC_DIR/conf.d"
+  {
+    printf '[Global]\n\tName = irc.conformance.test\n\tInfo = openclaw-gateway conformance ircd\n'
+    printf '\tAdminInfo1 = openclaw-gateway conformance\n\tAdminInfo2 = loopback\n\tAdminEMail = nobody@invalid\n'
+    printf '\tListen = 127.0.0.1\n\tPorts = %s\n\tPidFile = \n\tMotdFile = \n\tMotdPhrase = conformance\n\tHelpFile = \n' "$1"
+    [ "$(id -u)" = 0 ] && printf '\tServerUID = 65534\n\tServerGID = 65534\n'
+    printf '[Limits]\n\tMaxConnectionsIP = 0\n\tMaxJoins = 0\n\tMaxNickLength = 30\n\tMaxPenaltyTime = 0\n'
+    printf '[Options]\n\tDNS = no\n\tIdent = no\n\tPAM = no\n\tIncludeDir = %s\n' "$IRC_DIR/conf.d"
+    printf '[Channel]\n\tName = %s\n' "$IRC_CHANNEL"
+  } >"$IRC_DIR/ngircd.conf"
+}
+
+start_ngircd() {
+  local bin d attempt i
+  bin=$(command -v ngircd 2>/dev/null || true)
+  for d in /usr/sbin /usr/local/sbin /sbin; do
+    [ -z "$bin" ] && [ -x "$d/ngircd" ] && bin=$d/ngircd
+  done
+  [ -n "$bin" ] || { IRC_SETUP_ERROR="ngircd is not installed (apt-get install ngircd)"; return 1; }
+  for ((attempt = 1; attempt <= 3; attempt++)); do # a fresh port when another process won the race for it
+    IRC_PORT=$(free_port) || { IRC_SETUP_ERROR="could not find a free port for ngircd"; return 1; }
+    write_ngircd_conf "$IRC_PORT"
+    printf -- '--- %s --nodaemon --passive -f %s (port %s)\n' "$bin" "$IRC_DIR/ngircd.conf" "$IRC_PORT" >>"$NGIRCD_LOG"
+    (cd "$IRC_DIR" && exec "$bin" --nodaemon --passive -f "$IRC_DIR/ngircd.conf") >>"$NGIRCD_LOG" 2>&1 </dev/null &
+    NGIRCD_PID=$!
+    for ((i = 0; i < 100; i++)); do
+      if grep -qF "Now listening on [127.0.0.1]:$IRC_PORT" "$NGIRCD_LOG"; then return 0; fi
+      kill -0 "$NGIRCD_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    stop_pid "$NGIRCD_PID" 3
+    NGIRCD_PID=
+  done
+  IRC_SETUP_ERROR="ngircd did not listen on 127.0.0.1:$IRC_PORT (3 attempts; its output: ngircd.log)"
+  return 1
+}
+
+start_irc_gateway() {
+  local i
+  IRC_GW_PORT=$(free_port) || { IRC_SETUP_ERROR="could not find a free port for the IRC gateway"; return 1; }
+  mkdir -p "$TMP/gw-irc/.openclaw"
+  cat >"$TMP/gw-irc/.openclaw/openclaw.json" <<EOF
+{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$IRC_GW_LOG"},
+ "channels":{"irc":{"host":"127.0.0.1","port":$IRC_PORT,"nick":"$IRC_NICK","channels":["$IRC_CHANNEL"]}}}
+EOF
+  env HOME="$TMP/gw-irc" \
+    OPENCLAW_STATE_DIR="$TMP/gw-irc/.openclaw" \
+    OPENCLAW_CONFIG_PATH="$TMP/gw-irc/.openclaw/openclaw.json" \
+    node "$REPO/dist/src/cli/main.js" gateway --port "$IRC_GW_PORT" >"$IRC_GW_CONSOLE" 2>&1 </dev/null &
+  IRC_GW_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    if grep -q "gateway ready" "$IRC_GW_CONSOLE" 2>/dev/null; then return 0; fi
+    kill -0 "$IRC_GW_PID" 2>/dev/null || { IRC_SETUP_ERROR="the IRC gateway exited during startup"; return 1; }
+    sleep 0.1
+  done
+  IRC_SETUP_ERROR="the IRC gateway did not print \"gateway ready\" within 30 s"
+  return 1
+}
+
+IRC_CONNECTED='Array.isArray(d.channelAccounts && d.channelAccounts.irc) && d.channelAccounts.irc.some(a => a.accountId === "default" && a.connected === true)'
+
+begin 10a "IRC setup: ngircd on loopback, a gateway of ours with channels.irc, its account connected (channels.status)"
+if start_ngircd && start_irc_gateway; then
+  connected=0
+  for ((n = 0; n < 15; n++)); do # each official CLI call takes ~2 s: up to ~30 s
+    PEER_PORT=$IRC_GW_PORT peer irc_wait gateway call channels.status --json
+    if [ "$(rc_of irc_wait)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/irc_wait.out" "$IRC_CONNECTED" 2>/dev/null; then
+      connected=1
+      break
+    fi
+    kill -0 "$IRC_GW_PID" 2>/dev/null || break
+    sleep 1
+  done
+  if [ "$connected" != 1 ]; then
+    IRC_SETUP_ERROR="the IRC account did not report connected:true in channels.status within ~30 s"
+    dump irc_wait
+  fi
+fi
+if [ -n "$IRC_SETUP_ERROR" ]; then
+  fail_reason "$IRC_SETUP_ERROR"
+  dump "$NGIRCD_LOG"
+  [ -f "$IRC_GW_CONSOLE" ] && dump "$IRC_GW_CONSOLE"
+  if [ -n "$IRC_GW_PID" ] && ! kill -0 "$IRC_GW_PID" 2>/dev/null; then fail_reason "the IRC gateway (pid $IRC_GW_PID) is no longer running"; fi
+fi
+end
+
+irc_check_setup() { # every later IRC check fails, without running anything, when 10a did
+  if [ -n "$IRC_SETUP_ERROR" ]; then
+    fail_reason "not run: the IRC setup (10a) failed: $IRC_SETUP_ERROR"
+    return 1
+  fi
+}
+
+begin 10b "openclaw channels status --probe: the IRC account is connected and its probe works"
+if irc_check_setup; then
+  PEER_PORT=$IRC_GW_PORT peer irc_status channels status --probe
+  expect_rc irc_status 0
+  expect_contains irc_status "Gateway reachable."
+  expect_line irc_status '^- IRC default: enabled, configured, running, connected(, .*)?, works(, |$)' \
+    'no "- IRC default: enabled, configured, running, connected, …, works" line'
+  expect_not_contains irc_status "probe failed"
+  expect_not_contains irc_status "disconnected"
+  expect_not_contains irc_status "Warnings:"
+fi
+end
+
+begin 10c "openclaw channels status --probe --json: IRC account connected, probe ok, no status issues"
+if irc_check_setup; then
+  PEER_PORT=$IRC_GW_PORT peer irc_status_json channels status --probe --json
+  expect_rc irc_status_json 0
+  expect_json irc_status_json 'Array.isArray(d.channelOrder) && d.channelOrder.includes("irc") && d.channelLabels.irc === "IRC" && d.channelDefaultAccountId.irc === "default"' \
+    'channelOrder/channelLabels/channelDefaultAccountId lack irc'
+  expect_json irc_status_json 'd.channelAccounts.irc.length === 1 && d.channelAccounts.irc[0].accountId === "default" && d.channelAccounts.irc[0].enabled === true && d.channelAccounts.irc[0].configured === true && d.channelAccounts.irc[0].running === true && d.channelAccounts.irc[0].connected === true' \
+    'channelAccounts.irc[0] is not the default account enabled, configured, running and connected'
+  expect_json irc_status_json 'd.channelAccounts.irc[0].probe && d.channelAccounts.irc[0].probe.ok === true && typeof d.channelAccounts.irc[0].lastProbeAt === "number"' \
+    'channelAccounts.irc[0].probe.ok is not true (or lastProbeAt missing)'
+  expect_json irc_status_json 'd.channels.irc && d.channels.irc.configured === true && d.channels.irc.running === true && d.channels.irc.probe && d.channels.irc.probe.ok === true' \
+    'channels.irc summary is not configured/running with probe.ok'
+  expect_json irc_status_json 'Array.isArray(d.statusIssues) && d.statusIssues.length === 0 && !d.warnings' 'statusIssues is not empty (or warnings present)'
+fi
+end
+
+# irc_send_check <name> <marker> <official CLI args...>: a raw IRC client joins #bots, the official CLI runs,
+# the client must see a PRIVMSG from our bot's nick that contains <marker>.
+irc_send_check() {
+  local name=$1 marker=$2 joined=0 i
+  shift 2
+  printf '%s\n' "node scripts/conformance/irc-watch.mjs 127.0.0.1 $IRC_PORT $name $IRC_CHANNEL $IRC_NICK $marker" >"$OUT/${name}_watch.cmd"
+  node "$HELPERS/irc-watch.mjs" 127.0.0.1 "$IRC_PORT" "$name" "$IRC_CHANNEL" "$IRC_NICK" "$marker" 60000 \
+    >"$OUT/${name}_watch.out" 2>"$OUT/${name}_watch.err" </dev/null &
+  WATCH_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    if grep -qF '"event":"joined"' "$OUT/${name}_watch.out"; then joined=1; break; fi
+    kill -0 "$WATCH_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ "$joined" != 1 ]; then
+    fail_reason "the raw IRC client did not join $IRC_CHANNEL within 10 s"
+    stop_pid "$WATCH_PID" 2
+    WATCH_PID=
+    echo "$STOP_EXIT" >"$OUT/${name}_watch.rc"
+    dump "${name}_watch"
+    return
+  fi
+  PEER_PORT=$IRC_GW_PORT peer "$name" "$@"
+  expect_rc "$name" 0
+  for ((i = 0; i < 150; i++)); do # up to 15 s for the PRIVMSG after the CLI returned
+    kill -0 "$WATCH_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$WATCH_PID" 2>/dev/null; then
+    stop_pid "$WATCH_PID" 2
+    echo "(killed by the script)" >"$OUT/${name}_watch.rc"
+  else
+    wait "$WATCH_PID" 2>/dev/null
+    echo $? >"$OUT/${name}_watch.rc"
+  fi
+  WATCH_PID=
+  if [ "$(rc_of "${name}_watch")" != 0 ] || ! grep -qF '"event":"privmsg"' "$OUT/${name}_watch.out"; then
+    fail_reason "the raw IRC client in $IRC_CHANNEL received no PRIVMSG from $IRC_NICK containing $marker"
+    dump "${name}_watch" "$name" "$IRC_GW_CONSOLE"
+  fi
+}
+
+begin 10d "openclaw gateway call message.action (the CLI's message-send request): ok result, PRIVMSG reaches #bots"
+if irc_check_setup; then
+  MARK_ACTION="MARK:conf-irc-action-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(3).toString("hex"))')"
+  ACTION_PARAMS=$(printf '{"channel":"irc","action":"send","params":{"pin":false,"gifPlayback":false,"forceDocument":false,"silent":false,"json":true,"dryRun":false,"verbose":false,"channel":"irc","target":"%s","message":"hello from the conformance run %s","action":"send","to":"%s","__sessionKey":"agent:main:main","__agentId":"main"},"senderIsOwner":true,"agentId":"main","conversationReadOrigin":"direct-operator","idempotencyKey":"conformance-%s"}' \
+    "$IRC_CHANNEL" "$MARK_ACTION" "$IRC_CHANNEL" "${MARK_ACTION#MARK:}")
+  irc_send_check irc_action "$MARK_ACTION" gateway call message.action --json --params "$ACTION_PARAMS"
+  # What the official CLI's `message send` reads from a gateway message.action result: ok (not false) and
+  # messageId (or result.messageId) for its "✅ Sent via <channel>. Message ID: …" line.
+  expect_json irc_action 'd.ok === true && d.action === "send" && d.channel === "irc" && d.accountId === "default" && d.conversationId === "#bots" && d.queued === false' \
+    'result is not {ok:true, action:"send", channel:"irc", accountId:"default", conversationId:"#bots", queued:false}'
+  expect_json irc_action '"messageId" in d && Array.isArray(d.messageIds) && d.messageIds.length === 1' 'result lacks messageId/messageIds'
+fi
+end
+
+begin 10e "openclaw gateway call send (the CLI's gateway delivery request): delivered, PRIVMSG reaches #bots"
+if irc_check_setup; then
+  MARK_SEND="MARK:conf-irc-send-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(3).toString("hex"))')"
+  SEND_PARAMS=$(printf '{"to":"%s","message":"hello again %s","channel":"irc","idempotencyKey":"conformance-%s"}' "$IRC_CHANNEL" "$MARK_SEND" "${MARK_SEND#MARK:}")
+  irc_send_check irc_send "$MARK_SEND" gateway call send --json --params "$SEND_PARAMS"
+  expect_json irc_send 'd.channel === "irc" && d.conversationId === "#bots" && d.queued === false && "messageId" in d' \
+    'result is not {channel:"irc", conversationId:"#bots", queued:false, messageId}'
+fi
+end
+
+stop_irc_side
+
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
 # embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.
 peer leak_bait gateway call "conformance.bait.$TOKEN"
@@ -521,7 +772,7 @@ end
 # ---------------------------------------------------------------------------------------------------------
 # 7. the token never appears in our console output or log file (checked last: covers the whole run)
 # ---------------------------------------------------------------------------------------------------------
-begin 7 "the gateway token never appears in our console output or log file"
+begin 7 "the gateway token never appears in our console output or log file (both gateways)"
 if [ ! -s "$GW_LOG" ]; then
   fail_reason "gateway log file $GW_LOG is missing or empty (nothing to check)"
 fi
@@ -529,7 +780,7 @@ fi
 if [ "$(rc_of leak_bait)" = 0 ]; then
   fail_reason "openclaw gateway call conformance.bait.<TOKEN> unexpectedly succeeded"
 fi
-for f in "$GW_CONSOLE" "$GW_LOG" "$GW_LOG".[0-9]; do
+for f in "$GW_CONSOLE" "$GW_LOG" "$GW_LOG".[0-9] "$IRC_GW_CONSOLE" "$IRC_GW_LOG" "$IRC_GW_LOG".[0-9]; do # (+ check 10's IRC gateway)
   [ -f "$f" ] || continue
   if grep -qF -- "$TOKEN" "$f"; then
     fail_reason "token found in $(basename "$f"): $(grep -nF -- "$TOKEN" "$f" | head -n 3 | sed "s/$TOKEN/<TOKEN>/g" | cut -c1-200 | tr '\n' ' ')"

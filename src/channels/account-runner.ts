@@ -209,7 +209,7 @@ export class AccountRunner {
     this.deps.log.info(`${this.channel}/${this.resolved.accountId} connected`);
     this.deps.onConnected();
     let stale: string | null = null;
-    const silentAfter = this.adapter.silentAfterMs;
+    const silentAfter = connection.silentAfterMs ?? this.adapter.silentAfterMs;
     const watchdog = setInterval(() => {
       const quiet = Date.now() - this.lastActivity;
       if (quiet > silentAfter && !stale) {

@@ -125,8 +125,7 @@ export class DeliveryQueue {
     try {
       let messageId: string | null = null;
       if (row.kind === "edit" && row.editMessageId && connection.editText) {
-        await connection.editText(target, row.editMessageId, row.text);
-        messageId = row.editMessageId;
+        messageId = await this.editOrSend(connection, target, row);
       } else {
         messageId = (await connection.sendText(target, row.text, row.replyToId ? { replyToId: row.replyToId } : undefined)).messageId ?? null;
       }
@@ -148,6 +147,18 @@ export class DeliveryQueue {
       return;
     }
     this.finished(row.id, undefined);
+  }
+
+  /** A preview that cannot be edited (deleted, too old) is replaced by a new message. */
+  private async editOrSend(connection: ChannelConnection, target: { conversationId: string; threadId?: string }, row: OutboundRow): Promise<string | null> {
+    try {
+      await connection.editText!(target, row.editMessageId!, row.text);
+      return row.editMessageId;
+    } catch (err) {
+      if (err instanceof ChannelSendError && err.retryAfterMs !== undefined) throw err;
+      this.log.info(`preview ${row.editMessageId} could not be edited (${(err as Error).message}); sending the reply as a new message`);
+      return (await connection.sendText(target, row.text)).messageId ?? null;
+    }
   }
 
   private finished(id: number, error: string | undefined): void {

@@ -9,6 +9,7 @@ import { chunkText } from "./chunk-text.js";
 import type { DeliveryQueue } from "./delivery.js";
 import { agentBody, isSilentReply } from "./envelope.js";
 import { challengeSender, pairingMessage } from "./pairing.js";
+import { ReplyPreview } from "./reply-preview.js";
 import { routeMessage, type Route } from "./routing.js";
 import type { ChannelAdapter, InboundMessage } from "./types.js";
 
@@ -189,7 +190,11 @@ export class InboundProcessor {
         setTimeout(() => this.schedule(current.id), RETRY_SUBMIT_MS).unref();
         return;
       }
+      const preview = this.previewFor(message, live);
+      const unsubscribe = preview ? agents.subscribe(runId, (event) => event.type === "text" && preview.update(event.text)) : () => {};
       const outcome = await this.waitWithTyping(runId, current.agentId!, message, live);
+      unsubscribe();
+      const previewId = (await preview?.settle()) ?? null;
       if (!outcome) return; // stopping: the message stays pending and resumes at the next start
       if (outcome.status === "interrupted" && current.attempt < MAX_ATTEMPTS) {
         const attempt = current.attempt + 1;
@@ -197,9 +202,17 @@ export class InboundProcessor {
         current = store.inbound(current.id)!;
         continue;
       }
-      this.finish(current, "dispatch", this.repliesFor(current, message, live, outcome));
+      const replies = this.repliesFor(current, message, live, outcome);
+      if (previewId && replies.length > 0) replies[0] = { ...replies[0], kind: "edit", editMessageId: previewId };
+      this.finish(current, "dispatch", replies);
       return;
     }
+  }
+
+  private previewFor(message: InboundMessage, live: LiveAccount): ReplyPreview | null {
+    if (!live.runner.resolved.previewStreaming || !live.adapter.capabilities.edit) return null;
+    const target = { conversationId: message.conversationId, ...(message.threadId ? { threadId: message.threadId } : {}) };
+    return new ReplyPreview(() => live.runner.connection, target, live.runner.resolved.textChunkLimit, this.deps.log);
   }
 
   private promptFor(message: InboundMessage, live: LiveAccount): { extraSystemPrompt?: string } {

@@ -77,6 +77,8 @@ export interface ChannelConnection {
   sendTyping?(target: OutboundTarget): Promise<void>;
   /** The bot's own identity once known (IRC nick, Telegram username, WhatsApp E.164). */
   selfId?(): string | undefined;
+  /** Overrides the adapter's `silentAfterMs` for this connection (a faster ping set per account). */
+  silentAfterMs?: number;
 }
 
 /** What core hands an adapter for one connection attempt. */
@@ -116,6 +118,8 @@ export type ResolvedAccount<Account> = {
   summary: Record<string, unknown>;
   /** Outbound chunk limit for this account. */
   textChunkLimit: number;
+  /** Show the reply as it is written: one message, edited as text arrives (needs `editText`). */
+  previewStreaming?: boolean;
 };
 
 export type DmPolicy = "pairing" | "allowlist" | "open" | "disabled";

@@ -4,7 +4,8 @@
  * owner approves it with the CLI; the next DM reaches the agent and the reply arrives split at the
  * line limit. In #bots, mention gating keeps plain chatter out of runs (but in the session) and
  * answers a mention. Killing the daemon leaves the gateway serving with an honest status, and the
- * channel reconnects when the daemon is back.
+ * channel reconnects when the daemon is back. A daemon that stops answering (SIGSTOP: the socket
+ * stays open, nothing comes back) is reported as dead, not shown as healthy.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,6 +43,8 @@ before(async () => {
           nick: BOT,
           channels: ["#bots"],
           groups: { "#bots": { requireMention: true } },
+          // A fast keepalive, so a silent server is noticed within seconds (the default is 60 s).
+          pingIntervalMs: 3000,
         },
       },
     }),
@@ -155,4 +158,19 @@ test("killing the daemon: status shows the error, the gateway keeps serving, the
   alice.privmsg(BOT, "back again?");
   await botLines(alice, mark, "alice", (t) => t.includes("back again?"));
   await alice.quit();
+});
+
+test("a server that goes silent with the socket open is detected and reported, then the channel reconnects", { skip }, async () => {
+  const pid = daemon.pid;
+  process.kill(pid, "SIGSTOP");
+  try {
+    const stale = await waitUntil(async () => {
+      const s = await ircStatus();
+      return s.connected === false && /no traffic/.test(String(s.lastError ?? "")) ? s : null;
+    }, 30_000, "the silent connection to be reported");
+    assert.equal(stale!.healthState, "stale", JSON.stringify(stale));
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  await waitUntil(async () => (await ircStatus()).connected === true, 30_000, "the IRC account to reconnect after the server answers again");
 });

@@ -219,3 +219,15 @@ test("a config change restarts only the channel that changed", async () => {
   const ircAfter = (await t.op.request("channels.status", { channel: "irc" })).payload.channelAccounts.irc[0];
   assert.equal(ircAfter.lastStartAt, ircBefore.lastStartAt, "the IRC account was not restarted");
 });
+
+test("streaming.mode partial: one message is sent and edited as the reply grows, ending with the whole reply", async () => {
+  const t = await isolated({ dmPolicy: "open", allowFrom: ["*"], streaming: { mode: "partial" } });
+  const word = tag("stream");
+  t.api.injectMessage({ ...dm(carol), text: `${word} one two three four five six seven eight MARK:slow:250` });
+  await until(() => t.sent(carol.id).some((m) => m.text === "echo: slow:250"), 20_000, "the final text");
+  const messages = t.sent(carol.id);
+  assert.equal(messages.length, 1, `one message in the chat: ${JSON.stringify(messages.map((m) => m.text))}`);
+  assert.equal(t.api.callsOf("sendMessage").length, 1);
+  assert.ok(t.api.callsOf("editMessageText").length >= 1, "the preview was edited");
+  assert.ok((messages[0].edits as string[]).length >= 1);
+});

@@ -32,9 +32,12 @@ class IrcConnection implements ChannelConnection {
   /** Channels we are in, by lower-cased name. */
   private readonly joined = new Map<string, string>();
   private readonly onAbort = () => void this.close();
+  /** Two and a half ping intervals without a line: our PINGs went unanswered. */
+  readonly silentAfterMs: number;
 
   constructor(private readonly ctx: ConnectContext<IrcAccount>) {
     const account = (this.account = ctx.account);
+    this.silentAfterMs = Math.round(account.pingIntervalMs * 2.5);
     this.client = new IrcClient({
       host: account.host,
       port: account.port,

@@ -120,6 +120,7 @@ export function resolveTelegramAccounts(section: Record<string, unknown>, env: N
         ...(apiRoot ? { apiRoot } : {}),
       },
       textChunkLimit: chunkLimitFrom(settings, TEXT_CHUNK_LIMIT, TEXT_MAX),
+      previewStreaming: account.streamingMode !== "off",
     };
   });
   return { accounts, defaultAccountId };
