@@ -1,3 +1,4 @@
+import { neutralizeUntrusted } from "../agents/untrusted-content.js";
 import type { InboundMessage } from "./types.js";
 
 const LABEL_MAX = 80;
@@ -13,11 +14,12 @@ function mediaText(message: InboundMessage): string {
 
 /**
  * The text the model reads for one channel message. Group messages carry who wrote them and
- * where; a reply quotes what it answers. Platform text is the sender's own words; names and
- * titles are shown as bracketed metadata.
+ * where; a reply quotes what it answers. Platform text is the sender's own words (with
+ * chat-template tokens defused); names and titles are shown as bracketed metadata.
  */
 export function agentBody(message: InboundMessage, channelLabel: string): string {
-  const text = [message.text.trim(), mediaText(message)].filter(Boolean).join(" ") || "<empty message>";
+  // Chat-template tokens and marker look-alikes could forge turns or blocks; they are defused.
+  const text = [neutralizeUntrusted(message.text.trim()), mediaText(message)].filter(Boolean).join(" ") || "<empty message>";
   const lines: string[] = [];
   if (message.chatType === "direct") {
     lines.push(text);
@@ -28,7 +30,7 @@ export function agentBody(message: InboundMessage, channelLabel: string): string
   }
   if (message.replyTo) {
     // Quoted lines are marked, so a quote cannot close the block early and pose as another message.
-    const quoted = (message.replyTo.body ?? "").slice(0, 2000).split("\n").map((line) => `> ${line}`);
+    const quoted = neutralizeUntrusted((message.replyTo.body ?? "").slice(0, 2000)).split("\n").map((line) => `> ${line}`);
     lines.push(`[Replying to ${metadata(message.replyTo.sender) || "a message"} id:${metadata(message.replyTo.id)}]`, ...quoted, "[/Replying]");
   }
   return lines.join("\n");

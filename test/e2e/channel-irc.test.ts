@@ -135,6 +135,36 @@ test("in #bots, plain chatter is kept in the session without a run, and a mentio
   await bob.quit();
 });
 
+test("the CLI: channels status --probe shows the account working; message send reaches #bots; stop and start", { skip }, async () => {
+  const status = await runOpenclaw(["channels", "status", "--probe"], gateway.sb.env);
+  assert.equal(status.code, 0, dump(status));
+  assert.match(status.stdout, /IRC\n  default: connected/);
+  assert.match(status.stdout, /probe: works/);
+
+  const carol = await person("carol");
+  await carol.join("#bots");
+  const mark = carol.mark();
+  const sent = await runOpenclaw(["message", "send", "--channel", "irc", "--target", "#bots", "--message", "deploy finished"], gateway.sb.env);
+  assert.equal(sent.code, 0, dump(sent));
+  assert.match(sent.stdout, /Sent to irc #bots/);
+  await botLines(carol, mark, "#bots", (t) => t.includes("deploy finished"));
+
+  const unknown = await operator.request("send", { channel: "discord", to: "x", message: "hi", idempotencyKey: "k1" });
+  assert.equal(unknown.ok, false);
+  assert.match(String(unknown.error?.message), /not configured|unknown channel/);
+
+  const stopped = await operator.request("channels.stop", { channel: "irc" });
+  assert.equal(stopped.ok, true, JSON.stringify(stopped.error));
+  await carol.waitFor((m) => m.command === "QUIT" && m.nick === BOT, { from: mark, timeoutMs: 5000 });
+  assert.equal((await ircStatus()).running, false);
+  const refused = await operator.request("send", { channel: "irc", to: "#bots", message: "while stopped", idempotencyKey: "k2" });
+  assert.equal(refused.ok, false);
+  assert.match(String(refused.error?.message), /not running/);
+  await operator.request("channels.start", { channel: "irc" });
+  await waitUntil(async () => (await ircStatus()).connected === true, 15_000, "the account to start again");
+  await carol.quit();
+});
+
 test("killing the daemon: status shows the error, the gateway keeps serving, the channel reconnects when the daemon is back", { skip }, async () => {
   await daemon.kill();
   const down = await waitUntil(async () => {

@@ -231,3 +231,20 @@ test("streaming.mode partial: one message is sent and edited as the reply grows,
   assert.ok(t.api.callsOf("editMessageText").length >= 1, "the preview was edited");
   assert.ok((messages[0].edits as string[]).length >= 1);
 });
+
+test("dismissing a pairing request removes it without blocking the sender: the next DM gets a new code", async () => {
+  const t = await isolated({});
+  const erin: TgUser = { id: 4001, first_name: "Erin" };
+  t.api.injectMessage({ ...dm(erin), text: "hi" });
+  await until(() => t.sent(erin.id).some((m) => m.text.includes("Pairing code")), 10_000, "the first code");
+  const first = (await t.op.request("channels.pairing.list", {})).payload.requests[0];
+  const dismissed = await t.op.request("channels.pairing.dismiss", { channel: "telegram", accountId: "default", requestId: first.requestId });
+  assert.equal(dismissed.payload.senderId, String(erin.id));
+  assert.equal((await t.op.request("channels.pairing.list", {})).payload.requests.length, 0);
+  const again = await t.op.request("channels.pairing.approve", { channel: "telegram", accountId: "default", requestId: first.requestId });
+  assert.equal(again.ok, false, "a dismissed code cannot be approved");
+  t.api.injectMessage({ ...dm(erin), text: "hello?" });
+  await until(() => t.sent(erin.id).filter((m) => m.text.includes("Pairing code")).length === 2, 10_000, "a new code");
+  const second = (await t.op.request("channels.pairing.list", {})).payload.requests[0];
+  assert.notEqual(second.requestId, first.requestId);
+});

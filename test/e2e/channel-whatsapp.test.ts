@@ -13,7 +13,8 @@ import { setWhatsAppSocketFactory } from "../../src/channels/whatsapp/index.js";
 import { startProviderStandIn, type ProviderStandIn } from "../stand-ins/provider-stand-in.js";
 import { FakeWhatsApp, writeLinkedCreds, type FakeWhatsAppSocket } from "../stand-ins/whatsapp-socket.js";
 import { client, providerFor, tag } from "./agent-harness.js";
-import { startTestGateway, until, useGatewayCleanup, sleep, type TestClient, type TestGateway } from "./harness.js";
+import { TEST_TOKEN, startTestGateway, until, useGatewayCleanup, sleep, type TestClient, type TestGateway } from "./harness.js";
+import { channelsLoginCommand } from "../../src/cli/commands/channels.js";
 
 useGatewayCleanup();
 
@@ -161,4 +162,30 @@ test("logged out by the phone: the account stops, the login is cleared, status s
   assert.equal(issue.fix, "openclaw channels login --channel whatsapp");
   await sleep(1500);
   assert.equal(wa.sockets.length, 1, "no reconnect loop after a logout");
+});
+
+test("openclaw channels login shows the QR in the terminal, a refreshed one when it changes, and reports the link", async () => {
+  const dir = authDir();
+  const { gw } = await gateway({ authDir: dir });
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    const login = channelsLoginCommand({ url: gw.url, token: TEST_TOKEN, timeout: "20000" });
+    const loginSocket = await wa.socket(0, 10_000);
+    loginSocket.showQr("2@first");
+    await until(() => printed.some((p) => p.includes("Scan it with WhatsApp")), 10_000, "the first QR");
+    loginSocket.showQr("2@second");
+    await until(() => printed.some((p) => p.includes("refreshed")), 10_000, "the refreshed QR");
+    loginSocket.pair();
+    loginSocket.close(515);
+    (await wa.socket(1, 10_000)).open();
+    await login;
+  } finally {
+    process.stdout.write = write;
+  }
+  // (The test runner's own output may have been captured too; only the command's lines are checked.)
+  const out = printed.join("");
+  assert.match(out, /[\u2580-\u259f]/, "the QR is drawn with block characters");
+  assert.match(out, /Linked: /);
 });

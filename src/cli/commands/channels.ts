@@ -87,7 +87,8 @@ export async function channelsLoginCommand(flags: ClientFlags & { channel?: stri
     process.stdout.write(`${started.message}\n`);
     const deadline = Date.now() + target.timeoutMs;
     while (Date.now() < deadline) {
-      const waited = await client.request<{ connected: boolean; message: string; qr?: string }>("web.login.wait", { ...params, timeoutMs: 20_000 }, 30_000);
+      // Short waits: a wait answers with the current code when it ends, so a new one shows within seconds.
+      const waited = await client.request<{ connected: boolean; message: string; qr?: string }>("web.login.wait", { ...params, timeoutMs: 3000 }, 15_000);
       if (waited.connected) {
         process.stdout.write(`Linked: ${waited.message}\n`);
         return;
