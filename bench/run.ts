@@ -12,6 +12,11 @@
  *  4. handshakes/s: 4 parallel connect loops, 0.5 s warm-up + 3 s window, vs baseline
  *  5. agents (bench/agents.ts): the gateway with the provider stand-in configured, vs the stand-in
  *     called directly: completions latency, chat turns/s, chat.history on 10k messages, idle RSS
+ *  6. channels (bench/channels.ts): Telegram through the Bot API stand-in, DM -> reply latency vs
+ *     the provider called directly, msgs/s through one bot vs /v1/chat/completions, and idle RSS
+ *     with telegram + irc (a real ngircd) + whatsapp (unlinked) configured
+ *
+ * BENCH_ONLY=channels runs only section 6 (same table columns, a BENCH_JSON with just that section).
  *
  * Throughput and handshakes run in two rounds with alternating server order (G,B then B,G); each
  * server's figure is its best round (noise on a shared box only ever slows things down).
@@ -40,6 +45,7 @@ import {
 } from "./common.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { agentGoals, agentJson, agentRows, runAgentSection, AGENT_PLAN } from "./agents.js";
+import { channelGoals, channelJson, channelRows, runChannelSection, CHANNEL_PLAN, type ChannelSection, type ChannelSectionFailure } from "./channels.js";
 
 const GOALS = { coldStartMs: 300, idleRssMB: 70, rpcRatio: 0.7 } as const;
 const COLD_RUNS = 5;
@@ -47,7 +53,7 @@ const ROUNDS = 2;
 const IDLE_MS = 2000;
 const RPC = { connections: 10, inflight: 8, warmupMs: 1000, durationMs: 5000 };
 const HANDSHAKE = { loops: 4, warmupMs: 500, durationMs: 3000 };
-const GLOBAL_TIMEOUT_MS = 240_000;
+const GLOBAL_TIMEOUT_MS = 300_000;
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const repoRoot = resolve(here, "..", "..");
@@ -194,6 +200,39 @@ function best(sessions: Session[], kind: Kind, pick: (s: Session) => number): Se
 
 let workspaceRoot: string | null = null;
 
+const CHANNEL_NOTE =
+  `channel rows: one gateway with the provider stand-in and channels.telegram on the Bot API stand-in (in the bench process, long polling, ` +
+  `dmScope per-channel-peer); latency: ${CHANNEL_PLAN.latency.messages} sequential DMs from one user after ${CHANNEL_PLAN.latency.warmup} warm-up, ` +
+  `inject -> sendMessage at the stand-in, interleaved with plain requests to the provider directly (baseline) and via /v1/chat/completions; ` +
+  `msgs/s: ${CHANNEL_PLAN.throughput.messages} DMs from ${CHANNEL_PLAN.throughput.users} users injected at once vs the same through /v1/chat/completions ` +
+  `from ${CHANNEL_PLAN.throughput.users} clients, ${CHANNEL_PLAN.throughput.rounds} alternating rounds, best each; idle RSS: after every account settled and ` +
+  `${CHANNEL_PLAN.idleMs / 1000} s idle, next to the bare baseline server and a gateway without channels idling alongside.\n`;
+
+function channelSection(ws: Workspace): Promise<ChannelSection | ChannelSectionFailure> {
+  process.stdout.write(
+    `channels: telegram stand-in + provider stand-in + gateway (${CHANNEL_PLAN.latency.messages} sequential DMs, ` +
+      `${CHANNEL_PLAN.throughput.messages} DMs from ${CHANNEL_PLAN.throughput.users} users x ${CHANNEL_PLAN.throughput.rounds} rounds, idle RSS with telegram + irc + whatsapp)…\n`,
+  );
+  return runChannelSection({ root: ws.root, repoRoot, cliPath, benchDir: here, clockTicks: CLK_TCK }, (line) => process.stdout.write(line + "\n"));
+}
+
+/** BENCH_ONLY=channels: just the channel section, with the same table columns and a BENCH_JSON of its own. */
+async function channelsOnly(ws: Workspace, t0: number): Promise<void> {
+  const channels = await channelSection(ws);
+  const goals = channelGoals(channels);
+  const anyErrors = channels.ok && channels.errors > 0;
+  const rows: string[][] = [["metric", "gateway", "baseline", "ratio g/b", "goal", "result"], ...channelRows(channels)];
+  const totalSeconds = (performance.now() - t0) / 1000;
+  process.stdout.write("\n" + table(rows) + "\n\n" + CHANNEL_NOTE);
+  if (!channels.ok) process.stdout.write(`WARNING: channel section failed: ${channels.error}\n`);
+  if (anyErrors) process.stdout.write("WARNING: some channel messages or requests failed; see BENCH_JSON errors fields.\n");
+  const allPass = goals.every((g) => g.pass) && !anyErrors && channels.ok;
+  process.stdout.write(`goals: ${goals.filter((g) => g.pass).length}/${goals.length} pass${anyErrors ? " (errors seen)" : ""}; total ${totalSeconds.toFixed(1)} s\n`);
+  const json = { version: 1, only: ["channels"], node: process.version, cpus: cpus().length, totalSeconds: r1(totalSeconds), channels: channelJson(channels), goals, errors: anyErrors, allPass };
+  process.stdout.write("BENCH_JSON " + JSON.stringify(json) + "\n");
+  if (process.env.BENCH_STRICT === "1" && !allPass) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   const ws = makeWorkspace();
@@ -202,6 +241,13 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`openclaw-gateway bench — node ${process.version}, ${cpus().length} cpus, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
     process.stdout.write(`workspace ${ws.root}\n\n`);
+    const only = process.env.BENCH_ONLY?.trim();
+    if (only) {
+      if (only !== "channels") throw new Error(`BENCH_ONLY=${only}: only "channels" is supported`);
+      await channelsOnly(ws, t0);
+      completed = true;
+      return;
+    }
 
     // Capture one real hello-ok and health payload so the baseline answers with the same frames.
     process.stdout.write("capturing gateway payloads…\n");
@@ -250,6 +296,7 @@ async function main(): Promise<void> {
         `turns ${AGENT_PLAN.turns.warmupMs}+${AGENT_PLAN.turns.durationMs} ms, chat.history on ${AGENT_PLAN.history.turns * 2} messages)…\n`,
     );
     const agents = await runAgentSection({ root: ws.root, repoRoot, cliPath, benchDir: here, clockTicks: CLK_TCK }, (line) => process.stdout.write(line + "\n"));
+    const channels = await channelSection(ws);
 
     // ---- aggregate ----
     const coldMedian = median(coldG.spawnToHealthyMs);
@@ -278,13 +325,14 @@ async function main(): Promise<void> {
     });
     const cpuCostRatio = gRpc.serverCpuUsPerOp !== null && bRpc.serverCpuUsPerOp !== null ? gRpc.serverCpuUsPerOp / bRpc.serverCpuUsPerOp : null;
     const hsCpuCostRatio = gHs.serverCpuUsPerOp !== null && bHs.serverCpuUsPerOp !== null ? gHs.serverCpuUsPerOp / bHs.serverCpuUsPerOp : null;
-    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0) || (agents.ok && agents.errors > 0);
+    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0) || (agents.ok && agents.errors > 0) || (channels.ok && channels.errors > 0);
 
     const goals = [
       { name: "cold start median (spawn -> /healthz 200)", metric: "coldStartMs", value: r1(coldMedian), goal: `< ${GOALS.coldStartMs} ms`, pass: coldMedian < GOALS.coldStartMs },
       { name: "idle RSS (max over rounds)", metric: "idleRssMB", value: mb(idleRssKiB), goal: `< ${GOALS.idleRssMB} MB`, pass: idleRssKiB !== null && idleRssKiB / 1024 < GOALS.idleRssMB },
       { name: "health RPC throughput gateway/baseline", metric: "rpcRatio", value: r3(rpcRatio), goal: `>= ${GOALS.rpcRatio}`, pass: rpcRatio >= GOALS.rpcRatio },
       ...agentGoals(agents),
+      ...channelGoals(channels),
     ];
 
     const rows: string[][] = [
@@ -306,6 +354,7 @@ async function main(): Promise<void> {
       ["  latency p50 / p99, ms", `${gHs.latencyMs.p50} / ${gHs.latencyMs.p99}`, `${bHs.latencyMs.p50} / ${bHs.latencyMs.p99}`, "", "", ""],
       ["  server CPU per handshake, us", fmt(gHs.serverCpuUsPerOp), fmt(bHs.serverCpuUsPerOp), fmt(r2(hsCpuCostRatio)), "", ""],
       ...agentRows(agents, idleRssKiB),
+      ...channelRows(channels),
     ];
     const totalSeconds = (performance.now() - t0) / 1000;
     process.stdout.write("\n" + table(rows) + "\n\n");
@@ -315,9 +364,11 @@ async function main(): Promise<void> {
         `${ROUNDS} rounds (orders G,B / B,G), best round per server. Baseline = bare ws server replying with the captured frames.\n` +
         `agent rows: one gateway with the provider stand-in (zero latency) configured; baseline = the stand-in called directly by the same load generator ` +
         `(completions interleave direct/gateway and plain/stream, one request at a time; turns: ${AGENT_PLAN.turns.connections} connections x ${AGENT_PLAN.turns.sessions / AGENT_PLAN.turns.connections} sessions, one turn in flight each, ` +
-        `vs the stand-in at ${AGENT_PLAN.capacity.concurrency} concurrent streaming requests).\n`,
+        `vs the stand-in at ${AGENT_PLAN.capacity.concurrency} concurrent streaming requests).\n` +
+        CHANNEL_NOTE,
     );
     if (!agents.ok) process.stdout.write(`WARNING: agent section failed: ${agents.error}\n`);
+    if (!channels.ok) process.stdout.write(`WARNING: channel section failed: ${channels.error}\n`);
     if (anyErrors) process.stdout.write("WARNING: some requests/handshakes failed; see BENCH_JSON errors fields.\n");
     const allPass = goals.every((g) => g.pass) && !anyErrors;
     process.stdout.write(`goals: ${goals.filter((g) => g.pass).length}/${goals.length} pass${anyErrors ? " (errors seen)" : ""}; total ${totalSeconds.toFixed(1)} s\n`);
@@ -362,6 +413,7 @@ async function main(): Promise<void> {
         serverCpuCostRatio: r3(hsCpuCostRatio),
       },
       agents: agentJson(agents),
+      channels: channelJson(channels),
       goals,
       errors: anyErrors,
       allPass,

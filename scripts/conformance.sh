@@ -10,7 +10,8 @@
 # token, runs official CLI commands against it from a different throwaway HOME, and prints PASS/FAIL per check
 # (with the CLI's trimmed output on failure). Exits 1 if any check failed, 2 if the setup itself failed.
 # Check 10 (IRC) also runs ngircd (apt-get install ngircd) on a free loopback port and a second gateway of
-# ours with channels.irc pointing at it.
+# ours with channels.irc pointing at it. Check 11 (Telegram) runs the tests' Telegram Bot API stand-in
+# (scripts/conformance/telegram-stand-in.mjs) and a third gateway of ours with channels.telegram pointing at it.
 #
 # Environment knobs:
 #   CONFORMANCE_TIMEOUT=<s>   per-command timeout (default 90)
@@ -84,6 +85,9 @@ FOLLOW_PID=
 NGIRCD_PID=
 IRC_GW_PID=
 WATCH_PID=
+# Check 11's processes: the Telegram Bot API stand-in, a gateway of ours with a Telegram channel.
+TG_API_PID=
+TG_GW_PID=
 FAILED=0
 PASSED=0
 GW_DEATH_NOTED=0
@@ -136,12 +140,20 @@ stop_irc_side() {
   NGIRCD_PID=
 }
 
+stop_telegram_side() {
+  stop_pid "$TG_GW_PID" 10
+  TG_GW_PID=
+  stop_pid "$TG_API_PID" 3
+  TG_API_PID=
+}
+
 cleanup() {
   if [ -n "$FOLLOW_PID" ]; then
     kill "$FOLLOW_PID" 2>/dev/null
     wait "$FOLLOW_PID" 2>/dev/null
   fi
   stop_irc_side
+  stop_telegram_side
   stop_gateway 10
   [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null
   if [ "$FAILED" -eq 0 ] && [ "${CONFORMANCE_KEEP:-0}" != 1 ] && [ "$PASSED" -gt 0 ]; then
@@ -732,6 +744,153 @@ end
 
 stop_irc_side
 
+# ---------------------------------------------------------------------------------------------------------
+# 11. chat channels: Telegram, against the tests' Bot API stand-in and a gateway of ours configured for it
+# ---------------------------------------------------------------------------------------------------------
+# Telegram is bundled in the official package and its plugin hands message actions to the gateway, so the
+# official CLI's `message send --channel telegram` sends message.action to our gateway (the request in
+# fixtures/openclaw-2026.9.6-traces/message-send.jsonl), which then calls sendMessage on the stand-in. The CLI
+# has neither the bot token nor the stand-in's address, so whatever the stand-in receives came from our gateway.
+TG_DIR=$TMP/gw-telegram
+TG_GW_CONSOLE=$TMP/gw-telegram.console
+TG_GW_LOG=$TMP/gw-telegram.log
+TG_API_OUT=$TMP/telegram-api.jsonl
+TG_API_ERR=$TMP/telegram-api.err
+TG_SETUP_ERROR=
+TG_GW_PORT=
+TG_API_ROOT=
+TG_CHAT=123
+# The shape of a real bot token (<bot id>:<35 characters>), random so check 7 can look for it in our logs.
+TG_BOT_TOKEN=$(node -e 'const c=require("node:crypto");process.stdout.write(`${c.randomInt(100000000,999999999)}:${c.randomBytes(26).toString("base64url").slice(0,35)}`)') \
+  || die "bot token generation failed"
+
+start_telegram_api() {
+  local i
+  printf '%s\n' "node scripts/conformance/telegram-stand-in.mjs <bot token>" >"$OUT/telegram_api.cmd"
+  node "$HELPERS/telegram-stand-in.mjs" "$TG_BOT_TOKEN" >"$TG_API_OUT" 2>"$TG_API_ERR" </dev/null &
+  TG_API_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    TG_API_ROOT=$(node -e 'try{const e=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0]);if(e.event==="listening")process.stdout.write(e.apiRoot)}catch{}' "$TG_API_OUT")
+    [ -n "$TG_API_ROOT" ] && return 0
+    kill -0 "$TG_API_PID" 2>/dev/null || { TG_SETUP_ERROR="the Telegram Bot API stand-in exited during startup"; return 1; }
+    sleep 0.1
+  done
+  TG_SETUP_ERROR="the Telegram Bot API stand-in did not report listening within 10 s"
+  return 1
+}
+
+start_telegram_gateway() {
+  local i
+  TG_GW_PORT=$(free_port) || { TG_SETUP_ERROR="could not find a free port for the Telegram gateway"; return 1; }
+  mkdir -p "$TG_DIR/.openclaw"
+  cat >"$TG_DIR/.openclaw/openclaw.json" <<JSON
+{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$TG_GW_LOG"},
+ "channels":{"telegram":{"botToken":"$TG_BOT_TOKEN","apiRoot":"$TG_API_ROOT","pollTimeoutSeconds":1}}}
+JSON
+  env HOME="$TG_DIR" \
+    OPENCLAW_STATE_DIR="$TG_DIR/.openclaw" \
+    OPENCLAW_CONFIG_PATH="$TG_DIR/.openclaw/openclaw.json" \
+    node "$REPO/dist/src/cli/main.js" gateway --port "$TG_GW_PORT" >"$TG_GW_CONSOLE" 2>&1 </dev/null &
+  TG_GW_PID=$!
+  for ((i = 0; i < 300; i++)); do
+    if grep -q "gateway ready" "$TG_GW_CONSOLE" 2>/dev/null; then return 0; fi
+    kill -0 "$TG_GW_PID" 2>/dev/null || { TG_SETUP_ERROR="the Telegram gateway exited during startup"; return 1; }
+    sleep 0.1
+  done
+  TG_SETUP_ERROR="the Telegram gateway did not print \"gateway ready\" within 30 s"
+  return 1
+}
+
+TG_CONNECTED='Array.isArray(d.channelAccounts && d.channelAccounts.telegram) && d.channelAccounts.telegram.some(a => a.accountId === "default" && a.connected === true)'
+
+begin 11a "Telegram setup: the Bot API stand-in, a gateway of ours with channels.telegram, its account connected (channels.status)"
+if start_telegram_api && start_telegram_gateway; then
+  connected=0
+  for ((n = 0; n < 15; n++)); do # each official CLI call takes ~2 s: up to ~30 s
+    PEER_PORT=$TG_GW_PORT peer tg_wait gateway call channels.status --json
+    if [ "$(rc_of tg_wait)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/tg_wait.out" "$TG_CONNECTED" 2>/dev/null; then
+      connected=1
+      break
+    fi
+    kill -0 "$TG_GW_PID" 2>/dev/null || break
+    sleep 1
+  done
+  if [ "$connected" != 1 ]; then
+    TG_SETUP_ERROR="the Telegram account did not report connected:true in channels.status within ~30 s"
+    dump tg_wait
+  fi
+fi
+if [ -n "$TG_SETUP_ERROR" ]; then
+  fail_reason "$TG_SETUP_ERROR"
+  dump "$TG_API_OUT" "$TG_API_ERR"
+  [ -f "$TG_GW_CONSOLE" ] && dump "$TG_GW_CONSOLE"
+  if [ -n "$TG_GW_PID" ] && ! kill -0 "$TG_GW_PID" 2>/dev/null; then fail_reason "the Telegram gateway (pid $TG_GW_PID) is no longer running"; fi
+fi
+end
+
+tg_check_setup() { # every later Telegram check fails, without running anything, when 11a did
+  if [ -n "$TG_SETUP_ERROR" ]; then
+    fail_reason "not run: the Telegram setup (11a) failed: $TG_SETUP_ERROR"
+    return 1
+  fi
+}
+
+# tg_expect_sent <name> <text>: the stand-in got exactly one sendMessage to chat $TG_CHAT with exactly <text>;
+# sets TG_SENT_ID to the message_id it answered with (empty when none).
+tg_expect_sent() {
+  local name=$1 text=$2 count
+  TG_SENT_ID=
+  printf '%s\n' "node scripts/conformance/jsonl-wait.mjs telegram-api.jsonl <sent to $TG_CHAT: $text>" >"$OUT/${name}_api.cmd"
+  TG_EXPECTED_TEXT=$text node "$HELPERS/jsonl-wait.mjs" "$TG_API_OUT" \
+    'e.event === "sent" && e.chat_id === "'"$TG_CHAT"'" && e.text === process.env.TG_EXPECTED_TEXT' 5000 \
+    >"$OUT/${name}_api.out" 2>"$OUT/${name}_api.err" </dev/null
+  echo $? >"$OUT/${name}_api.rc"
+  if [ "$(rc_of "${name}_api")" != 0 ]; then
+    fail_reason "the Telegram Bot API stand-in received no sendMessage to chat_id $TG_CHAT with the text \"$text\""
+    dump "$TG_API_OUT" "$name" "$TG_GW_CONSOLE"
+    return
+  fi
+  TG_SENT_ID=$(node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).message_id))' "$OUT/${name}_api.out")
+  count=$(TG_EXPECTED_TEXT=$text node -e 'const t=process.env.TG_EXPECTED_TEXT;process.stdout.write(String(require("fs").readFileSync(process.argv[1],"utf8").split("\n").filter(l=>{try{const e=JSON.parse(l);return e.event==="call"&&e.method==="sendMessage"&&e.params.text===t}catch{return false}}).length))' "$TG_API_OUT")
+  if [ "$count" != 1 ]; then
+    fail_reason "the stand-in received $count sendMessage calls with \"$text\", expected exactly 1"
+    dump "$TG_API_OUT"
+  fi
+}
+
+begin 11b "openclaw message send --channel telegram: exit 0, \"Sent via telegram\", the stand-in gets sendMessage to chat 123"
+if tg_check_setup; then
+  MARK_TG="MARK:conf-tg-send-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(3).toString("hex"))')"
+  PEER_PORT=$TG_GW_PORT peer tg_send message send --channel telegram --target "$TG_CHAT" --message "hello $MARK_TG"
+  expect_rc tg_send 0
+  expect_line tg_send '^✅ Sent via telegram\. Message ID: [0-9]+$' 'no "✅ Sent via telegram. Message ID: <n>" line'
+  tg_expect_sent tg_send "hello $MARK_TG"
+  if [ -n "$TG_SENT_ID" ] && ! grep_output -xF "✅ Sent via telegram. Message ID: $TG_SENT_ID" tg_send; then
+    fail_reason "the CLI's Message ID is not the stand-in's message_id $TG_SENT_ID"
+    dump tg_send
+  fi
+fi
+end
+
+begin 11c "openclaw message send --channel telegram --json: handled by the plugin, payload ok, the stand-in's message id"
+if tg_check_setup; then
+  MARK_TG_JSON="MARK:conf-tg-json-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(3).toString("hex"))')"
+  PEER_PORT=$TG_GW_PORT peer tg_send_json message send --channel telegram --target "$TG_CHAT" --message "hello $MARK_TG_JSON" --json
+  expect_rc tg_send_json 0
+  expect_json tg_send_json 'd.action === "send" && d.channel === "telegram" && d.dryRun === false && d.handledBy === "plugin"' \
+    'result is not {action:"send", channel:"telegram", dryRun:false, handledBy:"plugin"}'
+  expect_json tg_send_json 'd.payload && d.payload.ok === true && d.payload.action === "send" && d.payload.channel === "telegram" && d.payload.accountId === "default" && d.payload.conversationId === "'"$TG_CHAT"'" && d.payload.queued === false' \
+    "payload is not {ok:true, action:\"send\", channel:\"telegram\", accountId:\"default\", conversationId:\"$TG_CHAT\", queued:false}"
+  tg_expect_sent tg_send_json "hello $MARK_TG_JSON"
+  if [ -n "$TG_SENT_ID" ]; then
+    expect_json tg_send_json 'd.messageId === "'"$TG_SENT_ID"'" && d.payload.messageId === "'"$TG_SENT_ID"'" && JSON.stringify(d.payload.messageIds) === JSON.stringify(["'"$TG_SENT_ID"'"])' \
+      "messageId / payload.messageId / payload.messageIds are not the stand-in's message_id \"$TG_SENT_ID\""
+  fi
+fi
+end
+
+stop_telegram_side
+
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
 # embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.
 peer leak_bait gateway call "conformance.bait.$TOKEN"
@@ -772,7 +931,7 @@ end
 # ---------------------------------------------------------------------------------------------------------
 # 7. the token never appears in our console output or log file (checked last: covers the whole run)
 # ---------------------------------------------------------------------------------------------------------
-begin 7 "the gateway token never appears in our console output or log file (both gateways)"
+begin 7 "the gateway token (and the Telegram bot token) never appear in our console output or log files (all gateways)"
 if [ ! -s "$GW_LOG" ]; then
   fail_reason "gateway log file $GW_LOG is missing or empty (nothing to check)"
 fi
@@ -780,10 +939,14 @@ fi
 if [ "$(rc_of leak_bait)" = 0 ]; then
   fail_reason "openclaw gateway call conformance.bait.<TOKEN> unexpectedly succeeded"
 fi
-for f in "$GW_CONSOLE" "$GW_LOG" "$GW_LOG".[0-9] "$IRC_GW_CONSOLE" "$IRC_GW_LOG" "$IRC_GW_LOG".[0-9]; do # (+ check 10's IRC gateway)
+for f in "$GW_CONSOLE" "$GW_LOG" "$GW_LOG".[0-9] "$IRC_GW_CONSOLE" "$IRC_GW_LOG" "$IRC_GW_LOG".[0-9] \
+  "$TG_GW_CONSOLE" "$TG_GW_LOG" "$TG_GW_LOG".[0-9]; do # (+ check 10's IRC gateway and check 11's Telegram gateway)
   [ -f "$f" ] || continue
   if grep -qF -- "$TOKEN" "$f"; then
     fail_reason "token found in $(basename "$f"): $(grep -nF -- "$TOKEN" "$f" | head -n 3 | sed "s/$TOKEN/<TOKEN>/g" | cut -c1-200 | tr '\n' ' ')"
+  fi
+  if grep -qF -- "$TG_BOT_TOKEN" "$f"; then
+    fail_reason "Telegram bot token found in $(basename "$f"): $(grep -nF -- "$TG_BOT_TOKEN" "$f" | head -n 3 | sed "s/$TG_BOT_TOKEN/<BOT TOKEN>/g" | cut -c1-200 | tr '\n' ' ')"
   fi
 done
 if [ "${#CUR_REASONS[@]}" -eq 0 ]; then

@@ -55,7 +55,7 @@ socket.on("data", (chunk) => {
 
 function handle(line) {
   recent.push(line);
-  if (recent.length > 20) recent.shift();
+  if (recent.length > 8) recent.shift();
   // [:prefix] COMMAND params... [:trailing]
   const m = /^(?::(\S+) )?(\S+)(?: (.*))?$/.exec(line);
   if (!m) return;

@@ -159,7 +159,8 @@ export class AgentRuntime implements AgentService {
     }
     const lane = this.lane(agentId, request.sessionKey);
     const cap = this.agentsConfig().queueCap;
-    if (lane.queued.length >= cap) {
+    // Channel messages already wait in the channel's own durable queue; refusing them here would only reorder them.
+    if (lane.queued.length >= cap && request.source !== "channel") {
       throw unavailable(`session ${request.sessionKey} already has ${lane.queued.length} messages waiting; retry after the current run`, { retryable: true, retryAfterMs: 2000 });
     }
     const acceptedAt = Date.now();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { decideAccess, groupEntry, mentioned, type AccessDecision, type AccessFacts } from "./access.js";
+import { accessFrom } from "./accounts.js";
 import type { AccessConfig, InboundMessage } from "./types.js";
 
 function dm(senderId: string, extra: Partial<InboundMessage> = {}): InboundMessage {
@@ -274,5 +275,15 @@ describe("decideAccess: mention gating", () => {
   it("a disabled topic is dropped", () => {
     const f = facts({ groups: { "-100": { requireMention: false, topics: { "7": { enabled: false } } } } });
     assert.equal(kind(decideAccess(group("-100", "1", { threadId: "7", mentionedBot: true }), f)), "drop:topic-disabled");
+  });
+});
+
+describe("accessFrom: config values of the wrong type", () => {
+  it("keeps only well-typed group settings, so a typo cannot throw or widen access", () => {
+    const parsed = accessFrom({ groups: { "#a": { allowFrom: "123", requireMention: "no", enabled: 1, topics: { "1": "x", "2": { requireMention: false } } }, "#b": "yes", "#c": [1] } }, (s) => s);
+    assert.deepEqual(Object.keys(parsed.groups), ["#a"]);
+    assert.deepEqual(parsed.groups["#a"], { topics: { "2": { requireMention: false } } });
+    const decision = decideAccess(group("#a", "u1", { mentionedBot: true }), { ...facts(), access: parsed });
+    assert.equal(decision.kind, "dispatch");
   });
 });

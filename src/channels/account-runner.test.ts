@@ -87,7 +87,7 @@ const resolved: ResolvedAccount<unknown> = {
   textChunkLimit: 4000,
 };
 
-async function setup(adapter: FakeAdapter) {
+async function setup(adapter: FakeAdapter, receive?: (m: InboundMessage) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), "ocgw-runner-"));
   dirs.push(dir);
   const store = await ChannelStore.open(dir);
@@ -97,7 +97,7 @@ async function setup(adapter: FakeAdapter) {
     store,
     stateDir: dir,
     log: quiet,
-    receive: async (m) => void received.push(m),
+    receive: receive ?? (async (m) => void received.push(m)),
     onConnected: () => void connectedCalls++,
   });
   cleanups.push(async () => {
@@ -311,6 +311,23 @@ describe("AccountRunner", { concurrency: true }, () => {
     const creds = ctx.credentialsDir();
     assert.equal(creds, join(dir, "credentials", "fake", "default"));
     if (process.platform !== "win32") assert.equal(statSync(creds).mode & 0o777, 0o700);
+  });
+
+  it("a commit that fails is tried again before the adapter hears of it; one that keeps failing rejects", async () => {
+    const adapter = new FakeAdapter();
+    let failuresLeft = 2;
+    const stored: string[] = [];
+    const { runner } = await setup(adapter, async (m) => {
+      if (failuresLeft-- > 0) throw new Error("SQLITE_BUSY");
+      stored.push(m.messageId);
+    });
+    runner.start();
+    await until("connected", () => runner.snapshot().connected);
+    const message = { accountId: "default", messageId: "m1", timestamp: 1, chatType: "direct" as const, conversationId: "c", sender: { id: "u" }, text: "hi", mentionedBot: false };
+    await adapter.contexts[0].receive(message);
+    assert.deepEqual(stored, ["m1"], "stored on the third try");
+    failuresLeft = 100;
+    await assert.rejects(adapter.contexts[0].receive({ ...message, messageId: "m2" }), /SQLITE_BUSY/);
   });
 
   it("does not leave its abort listeners behind across reconnects", async () => {

@@ -7,6 +7,7 @@ import type { ChannelAdapter, ChannelConnection, ConnectionEnd, InboundMessage, 
 const STABLE_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 60_000;
 const MIN_BACKOFF_MS = 1000;
+const RECEIVE_RETRIES_MS = [100, 500, 2000, 5000];
 
 export type AccountSnapshot = {
   accountId: string;
@@ -130,6 +131,11 @@ export class AccountRunner {
   }
 
   start(): void {
+    if (this.loop && this.controller?.signal.aborted) {
+      // Still stopping: start again once the old loop has ended.
+      void this.loop.then(() => this.start());
+      return;
+    }
     if (this.loop) return;
     this.controller = new AbortController();
     this.snap.running = true;
@@ -240,6 +246,22 @@ export class AccountRunner {
     }
   }
 
+  /**
+   * A commit that fails (a busy or full disk) is tried a few more times before the adapter hears
+   * of it: IRC and WhatsApp do not deliver a message twice, so giving up early would lose it.
+   */
+  private async receiveWithRetry(message: InboundMessage, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.receive(message);
+      } catch (err) {
+        if (attempt >= RECEIVE_RETRIES_MS.length || signal.aborted) throw err;
+        this.deps.log.warn(`${this.channel}/${this.resolved.accountId}: could not store an inbound message (${(err as Error).message}); retrying`);
+        await sleep(RECEIVE_RETRIES_MS[attempt], signal);
+      }
+    }
+  }
+
   private context(signal: AbortSignal) {
     const { store, stateDir } = this.deps;
     const { channel } = this;
@@ -248,7 +270,7 @@ export class AccountRunner {
       accountId,
       account: this.resolved.account,
       signal,
-      receive: (message: InboundMessage) => this.deps.receive({ ...message, accountId }),
+      receive: (message: InboundMessage) => this.receiveWithRetry({ ...message, accountId }, signal),
       activity: () => {
         this.lastActivity = Date.now();
         this.snap.lastTransportActivityAt = this.lastActivity;

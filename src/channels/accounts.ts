@@ -50,7 +50,7 @@ function stringList(value: unknown): string[] | undefined {
 export function accessFrom(settings: Record<string, unknown>, normalize: (raw: string) => string): AccessConfig {
   const dmPolicy = DM_POLICIES.includes(settings.dmPolicy as DmPolicy) ? (settings.dmPolicy as DmPolicy) : "pairing";
   const groupPolicy = GROUP_POLICIES.includes(settings.groupPolicy as GroupPolicy) ? (settings.groupPolicy as GroupPolicy) : "allowlist";
-  const groups = settings.groups && typeof settings.groups === "object" && !Array.isArray(settings.groups) ? (settings.groups as Record<string, GroupConfig>) : {};
+  const groups = groupsFrom(settings.groups);
   const groupAllowFrom = stringList(settings.groupAllowFrom)?.map(normalize);
   const mentionPatterns = stringList(settings.mentionPatterns);
   return {
@@ -63,6 +63,40 @@ export function accessFrom(settings: Record<string, unknown>, normalize: (raw: s
     ...(typeof settings.responsePrefix === "string" ? { responsePrefix: settings.responsePrefix } : {}),
     ...(typeof settings.historyLimit === "number" ? { historyLimit: settings.historyLimit } : {}),
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Per-group settings with the types core relies on; values of other types are left out, not trusted. */
+function groupsFrom(raw: unknown): Record<string, GroupConfig> {
+  if (!isObject(raw)) return {};
+  const out: Record<string, GroupConfig> = {};
+  for (const [id, value] of Object.entries(raw)) {
+    if (!isObject(value)) continue;
+    const group: GroupConfig = {};
+    if (typeof value.requireMention === "boolean") group.requireMention = value.requireMention;
+    if (typeof value.enabled === "boolean") group.enabled = value.enabled;
+    if (typeof value.systemPrompt === "string") group.systemPrompt = value.systemPrompt;
+    const allowFrom = stringList(value.allowFrom);
+    if (allowFrom) group.allowFrom = allowFrom;
+    if ("tools" in value) group.tools = value.tools;
+    if (isObject(value.topics)) {
+      group.topics = {};
+      for (const [topicId, topic] of Object.entries(value.topics)) {
+        if (!isObject(topic)) continue;
+        group.topics[topicId] = {
+          ...(typeof topic.requireMention === "boolean" ? { requireMention: topic.requireMention } : {}),
+          ...(typeof topic.enabled === "boolean" ? { enabled: topic.enabled } : {}),
+          ...(typeof topic.agentId === "string" ? { agentId: topic.agentId } : {}),
+          ...(typeof topic.systemPrompt === "string" ? { systemPrompt: topic.systemPrompt } : {}),
+        };
+      }
+    }
+    out[id] = group;
+  }
+  return out;
 }
 
 /** `textChunkLimit` from settings, clamped to what the platform takes. */

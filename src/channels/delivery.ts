@@ -82,6 +82,12 @@ export class DeliveryQueue {
     });
   }
 
+  /** Resolves once no conversation is sending (bounded by `timeoutMs`). */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.lanes.values()].some((l) => l.running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
   stop(): void {
     this.stopped = true;
     for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
@@ -155,7 +161,8 @@ export class DeliveryQueue {
       await connection.editText!(target, row.editMessageId!, row.text);
       return row.editMessageId;
     } catch (err) {
-      if (err instanceof ChannelSendError && err.retryAfterMs !== undefined) throw err;
+      // Only a refusal means the edit did not happen; after a timeout or a 5xx it may have, so it is retried.
+      if (!(err instanceof ChannelSendError) || !err.permanent) throw err;
       this.log.info(`preview ${row.editMessageId} could not be edited (${(err as Error).message}); sending the reply as a new message`);
       return (await connection.sendText(target, row.text)).messageId ?? null;
     }

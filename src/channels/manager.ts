@@ -2,6 +2,7 @@ import type { AgentRuntime } from "../agents/runtime.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import { createLogger } from "../infra/logger.js";
 import { ChannelStore } from "../store/channel-store.js";
+import { normalizeAccountId } from "./accounts.js";
 import { AccountRunner, credentialsDir, type AccountSnapshot } from "./account-runner.js";
 import { CHANNEL_CATALOG, catalogEntry, channelLabel } from "./catalog.js";
 import { chunkText } from "./chunk-text.js";
@@ -11,6 +12,7 @@ import type { ChannelAdapter, ProbeResult, ResolvedAccount } from "./types.js";
 
 const log = createLogger("channels");
 const PRUNE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+const SHUTDOWN_GRACE_MS = 2000;
 
 /** One configured channel: its adapter (loaded on demand), accounts and the config they came from. */
 type ChannelRun = {
@@ -56,6 +58,7 @@ export class ChannelManager {
   private inbound: InboundProcessor | null = null;
   private reconciling: Promise<void> = Promise.resolve();
   private closed = false;
+  private intakeClosed = false;
   private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: ChannelManagerOptions) {}
@@ -116,7 +119,9 @@ export class ChannelManager {
     for (const run of this.channels.values()) {
       if (!run.adapter) continue;
       for (const runner of run.runners.values()) {
-        if (runner.resolved.enabled && runner.resolved.configured && !runner.running && !this.opts.autoStartSuppressed?.()) runner.start();
+        // Only accounts never started: one an operator stopped, a login holds or a refused login blocked stays as it is.
+        const fresh = runner.snapshot().lastStartAt === null;
+        if (fresh && runner.resolved.enabled && runner.resolved.configured && !this.opts.autoStartSuppressed?.()) runner.start();
       }
     }
     this.inbound!.resume();
@@ -158,7 +163,7 @@ export class ChannelManager {
           store,
           stateDir: this.opts.stateDir,
           log: accountLog,
-          receive: (message) => this.inbound!.accept(id, message),
+          receive: (message) => (this.intakeClosed ? Promise.reject(new Error("the gateway is stopping")) : this.inbound!.accept(id, message)),
           onConnected: () => {
             this.delivery?.resume(id, account.accountId);
             this.inbound?.resume(id, account.accountId);
@@ -189,7 +194,7 @@ export class ChannelManager {
     const run = this.channels.get(channel);
     if (!run) return { error: catalogEntry(channel) ? `${channelLabel(channel)} is not configured (add channels.${channel} to the config)` : `unknown channel: ${channel}` };
     if (!run.adapter) return { error: `${channelLabel(channel)} cannot run: ${run.blocked}` };
-    const id = accountId?.trim() ? accountId.trim().toLowerCase() : run.defaultAccountId;
+    const id = accountId?.trim() ? normalizeAccountId(accountId) : run.defaultAccountId;
     const runner = run.runners.get(id);
     if (!runner) return { error: `${channelLabel(channel)} has no account "${id}" (accounts: ${[...run.runners.keys()].join(", ")})` };
     return { adapter: run.adapter, runner };
@@ -327,6 +332,8 @@ export class ChannelManager {
     await runner.stop();
     const id = runner.resolved.accountId;
     const result = await adapter.login!.start({ accountId: id, account: runner.resolved.account, credentialsDir: credentialsDir(this.opts.stateDir, channel, id), force: opts.force, timeoutMs: opts.timeoutMs, log });
+    // No code to scan: already linked, so the account goes back to its own connection.
+    if (!result.qr && !result.qrDataUrl) runner.start();
     return { accountId: id, ...result };
   }
 
@@ -350,13 +357,26 @@ export class ChannelManager {
     return this.delivery;
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * The first step of a stop: new platform messages are refused (so they are not acknowledged and
+   * come again, or wait on the platform), while runs finishing now still get their replies out.
+   */
+  stopIntake(): void {
+    this.intakeClosed = true;
+    this.inbound?.drain();
+  }
+
+  /** After the agents drained: lets the last replies go (bounded), then disconnects and closes the database. */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    this.stopIntake();
     this.closed = true;
     await this.reconciling;
+    await this.inbound?.idle(graceMs);
     this.inbound?.stop();
+    await this.delivery?.idle(graceMs);
+    this.delivery?.stop();
     await Promise.all([...this.channels.values()].map((run) => this.stopRun(run)));
     this.channels.clear();
-    this.delivery?.stop();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     const store = this.storeValue ?? (this.storeOpening ? await this.storeOpening.catch(() => null) : null);
     store?.close();

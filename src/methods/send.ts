@@ -81,7 +81,7 @@ const MessageActionParams = compileSchema(
   ),
 );
 
-const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : undefined);
+const str = (v: unknown) => (typeof v === "string" && v.trim() !== "" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : undefined);
 
 /** The shared `message` action surface; this gateway implements `send`. */
 export const messageActionMethod = defineMethod({

@@ -20,10 +20,15 @@ export function createAgentStack(opts: { stateDir: string; config: () => ConfigS
   return { agents, approvals, tools, channels };
 }
 
-/** Ends what the stack holds: channels (no new messages), pending approvals (their runs go on at once), agent runs (drained), then background commands. */
+/**
+ * Ends what the stack holds: channel intake first (no new messages), pending approvals (their runs
+ * go on at once), agent runs (drained), then the channels (last replies out, disconnect) and
+ * background commands.
+ */
 export async function closeAgentStack(stack: AgentStack, drainMs: number): Promise<void> {
-  await stack.channels.shutdown();
+  stack.channels.stopIntake();
   stack.approvals.close();
   await stack.agents.shutdown(drainMs);
+  await stack.channels.shutdown();
   stack.tools.shutdown();
 }

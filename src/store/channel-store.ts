@@ -179,6 +179,11 @@ export class ChannelStore {
     this.db.close();
   }
 
+  /** Runs `work` in one transaction (nested calls become savepoints). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   /** Commits a message; returns its row id, or null when the same message was received before. */
   acceptInbound(channel: string, accountId: string, conversationId: string, messageId: string, message: unknown): number | null {
     const info = this.s.insertInbound.run(channel, accountId, conversationId, messageId, JSON.stringify(message), Date.now());

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { startProviderStandIn, type ProviderStandIn } from "../stand-ins/provider-stand-in.js";
 import { ircAvailable, startIrcDaemon, stopAllIrcDaemons, type IrcDaemon } from "../irc/ngircd.js";
 import { connectIrc, destroyAllIrcClients, type IrcMessage, type IrcTestClient } from "../irc/irc-test-client.js";
-import { baseConfig, connectOperator, dump, healthzOk, runOpenclaw, sleep, startSandboxGateway, useProcessCleanup, waitUntil, type ConfiguredSandbox, type OperatorClient, type Proc } from "./process-harness.js";
+import { baseConfig, connectOperator, dump, healthzOk, runOpenclaw, sleep, startSandboxGateway, useProcessCleanup, waitForLog, waitUntil, type ConfiguredSandbox, type OperatorClient, type Proc } from "./process-harness.js";
 
 const available = ircAvailable();
 const skip = available.ok ? false : available.reason;
@@ -160,6 +160,13 @@ test("the CLI: channels status --probe shows the account working; message send r
   const refused = await operator.request("send", { channel: "irc", to: "#bots", message: "while stopped", idempotencyKey: "k2" });
   assert.equal(refused.ok, false);
   assert.match(String(refused.error?.message), /not running/);
+  // An unrelated config edit (hot reload) leaves the stopped account stopped.
+  const config = gateway.sb.readConfig() as Record<string, any>;
+  config.agents.defaults.timeoutSeconds = 321;
+  gateway.sb.writeConfig(config);
+  await waitForLog(gateway.sb.logFile, /config (hot reload applied|change applied)/, 10_000);
+  await sleep(300);
+  assert.equal((await ircStatus()).running, false, "a reload does not undo channels.stop");
   await operator.request("channels.start", { channel: "irc" });
   await waitUntil(async () => (await ircStatus()).connected === true, 15_000, "the account to start again");
   await carol.quit();

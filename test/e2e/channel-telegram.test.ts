@@ -248,3 +248,22 @@ test("dismissing a pairing request removes it without blocking the sender: the n
   const second = (await t.op.request("channels.pairing.list", {})).payload.requests[0];
   assert.notEqual(second.requestId, first.requestId);
 });
+
+test("chatter during an active run is kept after the run's reply, never inside the run", async () => {
+  const t = await isolated({ groups: { [String(GROUP.id)]: { requireMention: true } } });
+  const mention = `@${t.api.bot.username}`;
+  const asked = tag("slow");
+  t.api.injectMessage({ chat: GROUP, from: bob, text: `${mention} ${asked} MARK:slow:300`, entities: [{ type: "mention", offset: 0, length: mention.length }] });
+  await until(() => modelCalls(asked) === 1, 10_000, "the run to start");
+  const chatter = tag("during");
+  t.api.injectMessage({ chat: GROUP, from: alice, text: `${chatter} side talk` });
+  await until(() => t.sent(GROUP.id).some((m) => m.text.includes("slow:300")), 15_000, "the reply");
+  const texts = (await waitUntil(async () => {
+    const h = await t.op.request("chat.history", { sessionKey: `agent:main:telegram:group:${GROUP.id}` });
+    const all = (h.payload.messages as Array<{ role: string; content: unknown }>).map((m) => `${m.role}:${JSON.stringify(m.content)}`);
+    return all.some((x) => x.includes(chatter)) ? all : null;
+  }, 10_000, "the chatter in the session"))!;
+  const at = (needle: string) => texts.findIndex((x) => x.includes(needle));
+  assert.ok(at(asked) < at("echo: slow:300"), texts.join("\n"));
+  assert.ok(at("echo: slow:300") < at(chatter), "the side talk comes after the reply it did not interrupt");
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { IRC_RELAY_PREFIX_MARGIN, ircLines, ircPayloadBudget } from "../irc-lines.js";
 import { ChannelSendError, type ChannelConnection, type ConnectContext, type ConnectionEnd, type InboundMessage, type OutboundTarget } from "../types.js";
 import { IrcClient } from "./irc-client.js";
@@ -101,7 +102,8 @@ class IrcConnection implements ChannelConnection {
     }
     const lines = ircLines(outboundSafeText(text), { maxBytes: budget });
     await Promise.all(lines.map((line) => this.client.send(`PRIVMSG ${to} :${line}`)));
-    return {};
+    // IRC messages have no ids; a local one lets callers tell sends apart.
+    return { messageId: randomUUID() };
   }
 
   async close(): Promise<void> {
