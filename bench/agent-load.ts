@@ -22,10 +22,10 @@
  *   own time is toolround − plain − direct.
  * CPU of the processes in `pids` (utime+stime from /proc) is sampled at the window edges.
  */
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
+import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep, timedPost, type HttpAnswer } from "./common.js";
 
 export type AgentLoadConfig = {
   mode: "turn" | "completions" | "turns" | "capacity" | "history" | "toolround";
@@ -180,60 +180,6 @@ class CpuWindow {
 
 // ---- HTTP -------------------------------------------------------------------------------------
 
-type HttpAnswer = { status: number; firstContentMs: number | null; totalMs: number; body: string };
-
-/**
- * One POST; resolves when the response ended. For SSE answers `firstContentMs` is the time to the
- * first `data:` chunk whose delta carries content.
- */
-function post(url: URL, agent: Agent, headers: Record<string, string>, body: string, stream: boolean, timeoutMs = 10_000): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, timeout: timeoutMs, headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } },
-      (res) => {
-        res.setEncoding("utf8");
-        let text = "";
-        let scanned = 0;
-        let firstContentMs: number | null = null;
-        res.on("data", (chunk: string) => {
-          text += chunk;
-          if (!stream || firstContentMs !== null) return;
-          // Complete SSE events end with a blank line; look only at the ones not yet seen.
-          for (let end = text.indexOf("\n\n", scanned); end >= 0; end = text.indexOf("\n\n", scanned)) {
-            const event = text.slice(scanned, end);
-            scanned = end + 2;
-            if (hasContent(event)) {
-              firstContentMs = performance.now() - t0;
-              break;
-            }
-          }
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, firstContentMs, totalMs: performance.now() - t0, body: text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-function hasContent(event: string): boolean {
-  for (const line of event.split("\n")) {
-    if (!line.startsWith("data:")) continue;
-    const data = line.slice(5).trim();
-    if (data === "[DONE]") return false;
-    try {
-      const content = (JSON.parse(data) as { choices?: Array<{ delta?: { content?: unknown } }> }).choices?.[0]?.delta?.content;
-      if (typeof content === "string" && content.length > 0) return true;
-    } catch {
-      return false;
-    }
-  }
-  return false;
-}
-
 function completionBody(model: string, text: string, stream: boolean): string {
   return JSON.stringify({ model, messages: [{ role: "user", content: text }], ...(stream ? { stream: true } : {}) });
 }
@@ -273,7 +219,7 @@ async function runCompletions(cfg: AgentLoadConfig): Promise<CompletionsResult> 
       const t = targets[side];
       let answer: HttpAnswer;
       try {
-        answer = await post(t.url, t.agent, t.headers, completionBody(t.model, `ping ${i}`, stream), stream);
+        answer = await timedPost(t.url, t.agent, t.headers, completionBody(t.model, `ping ${i}`, stream), stream);
       } catch (err) {
         fail(`${side}: ${(err as Error).message}`);
         continue;
@@ -328,7 +274,7 @@ async function runToolRound(cfg: AgentLoadConfig): Promise<ToolRoundResult> {
       const s = series[(i + j) % series.length];
       let answer: HttpAnswer;
       try {
-        answer = await post(s.target.url, s.target.agent, s.target.headers, completionBody(s.target.model, s.text(i), false), false);
+        answer = await timedPost(s.target.url, s.target.agent, s.target.headers, completionBody(s.target.model, s.text(i), false), false);
       } catch (err) {
         answer = { status: 0, firstContentMs: null, totalMs: 0, body: (err as Error).message };
       }
@@ -365,7 +311,7 @@ async function runCapacity(cfg: AgentLoadConfig): Promise<CapacityResult> {
     while (!stopping) {
       const n = ++seq;
       try {
-        const answer = await post(url, agent, {}, completionBody("echo", `ping ${n}`, true), true);
+        const answer = await timedPost(url, agent, {}, completionBody("echo", `ping ${n}`, true), true);
         if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
         if (active) {
           count++;

@@ -16,8 +16,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { BENCH_TOKEN, HOST, freePort, procRssKiB, sleep, spawnNode, stopProcess, waitHealthy, type Managed } from "./common.js";
+import { pathToFileURL } from "node:url";
+import { BENCH_TOKEN, HOST, freePort, procRssKiB, runSectionStandalone, sleep, spawnNode, stopProcess, waitHealthy, type Managed, type SectionPaths } from "./common.js";
 import type { AgentLoadConfig, AgentLoadResult, CapacityResult, CompletionsResult, HistoryResult, ToolRoundResult, TurnsResult } from "./agent-load.js";
 
 export const AGENT_GOALS = { addedP50Ms: 2, turnsPerSec: 1000, historyPageMs: 20, idleRssMB: 70, toolRoundAddedP50Ms: 1 } as const;
@@ -50,7 +50,7 @@ export type AgentSection = {
 
 export type AgentSectionFailure = { ok: false; seconds: number; error: string };
 
-export type AgentPaths = { root: string; repoRoot: string; cliPath: string; benchDir: string; clockTicks: number };
+export type AgentPaths = SectionPaths;
 
 type Goal = { name: string; metric: string; value: number | null; goal: string; pass: boolean };
 
@@ -301,24 +301,6 @@ export function agentJson(s: AgentSection | AgentSectionFailure): Record<string,
 }
 
 /** Standalone: `node dist/bench/agents.js` runs only this section (for profiling and iteration). */
-async function standalone(): Promise<void> {
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { dirname, resolve } = await import("node:path");
-  const { clockTicks, killAllChildren } = await import("./common.js");
-  const benchDir = dirname(fileURLToPath(import.meta.url));
-  const repoRoot = resolve(benchDir, "..", "..");
-  const root = mkdtempSync(join(tmpdir(), "openclaw-bench-agents-"));
-  process.on("exit", killAllChildren);
-  try {
-    const section = await runAgentSection({ root, repoRoot, cliPath: join(repoRoot, "dist", "openclaw.mjs"), benchDir, clockTicks: clockTicks() }, (line) => process.stdout.write(line + "\n"));
-    for (const row of agentRows(section, null)) process.stdout.write(row.filter((c) => c !== "").join(" | ") + "\n");
-    process.stdout.write("AGENTS_JSON " + JSON.stringify(agentJson(section)) + "\n");
-    if (!section.ok) process.exitCode = 1;
-  } finally {
-    if (process.env.BENCH_KEEP !== "1") rmSync(root, { recursive: true, force: true });
-    else process.stdout.write(`workspace kept: ${root}\n`);
-  }
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runSectionStandalone("agents", runAgentSection, (s) => agentRows(s, null), "AGENTS_JSON", agentJson);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void standalone();

@@ -28,10 +28,10 @@
  * answering it; the bench wraps that array's `push` to get a high-resolution arrival time.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import WebSocket from "ws";
 import {
   BENCH_TOKEN,
@@ -43,11 +43,14 @@ import {
   percentileSorted,
   procCpuTicks,
   procRssKiB,
+  runSectionStandalone,
   sleep,
   spawnNode,
   stopProcess,
+  timedPost,
   waitHealthy,
   type Managed,
+  type SectionPaths,
 } from "./common.js";
 import { startTelegramBotApi, type RecordedCall, type TelegramBotApi } from "../test/stand-ins/telegram-bot-api.js";
 
@@ -127,7 +130,7 @@ export type ChannelSection = {
 
 export type ChannelSectionFailure = { ok: false; seconds: number; error: string };
 
-export type ChannelPaths = { root: string; repoRoot: string; cliPath: string; benchDir: string; clockTicks: number };
+export type ChannelPaths = SectionPaths;
 
 type Goal = { name: string; metric: string; value: number | null; goal: string; pass: boolean };
 
@@ -313,27 +316,6 @@ class Rpc {
   }
 }
 
-type Answer = { status: number; ms: number; body: string };
-
-function post(url: URL, agent: Agent, headers: Record<string, string>, body: string, timeoutMs = 15_000): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, timeout: timeoutMs, headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } },
-      (res) => {
-        res.setEncoding("utf8");
-        let text = "";
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body: text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 const completionBody = (model: string, text: string, user?: string) => JSON.stringify({ model, messages: [{ role: "user", content: text }], ...(user ? { user } : {}) });
 
 /** Arrival times of the stand-in's API calls, by wrapping the push onto its `calls` record. */
@@ -389,17 +371,17 @@ async function measureLatency(api: TelegramBotApi, watch: CallWatch, urls: { dir
   let ticksInHttp = 0;
 
   const oneDirect = async (i: number, keep: boolean) => {
-    const answer = await post(urls.direct, agents.direct, {}, completionBody("echo", `latency ${i}`));
+    const answer = await timedPost(urls.direct, agents.direct, {}, completionBody("echo", `latency ${i}`), false, 15_000);
     if (answer.status !== 200 || !answer.body.includes('"choices"')) throw new Error(`provider direct: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
-    if (keep) samples.direct.push(answer.ms);
+    if (keep) samples.direct.push(answer.totalMs);
   };
   const oneHttp = async (i: number, keep: boolean) => {
     const cpu0 = procCpuTicks(gatewayPid);
-    const answer = await post(urls.gateway, agents.gateway, auth, completionBody("openclaw", `latency ${i}`, "bench-latency"));
+    const answer = await timedPost(urls.gateway, agents.gateway, auth, completionBody("openclaw", `latency ${i}`, "bench-latency"), false, 15_000);
     const cpu1 = procCpuTicks(gatewayPid);
     if (answer.status !== 200 || !answer.body.includes("echo:")) throw new Error(`gateway /v1/chat/completions: HTTP ${answer.status} ${answer.body.slice(0, 200)}`);
     if (!keep) return;
-    samples.http.push(answer.ms);
+    samples.http.push(answer.totalMs);
     if (cpu0 !== null && cpu1 !== null) ticksInHttp += cpu1 - cpu0;
   };
   const oneChannel = async (i: number, keep: boolean) => {
@@ -522,8 +504,8 @@ async function httpBurst(url: URL, headers: Record<string, string>, model: strin
       if (issued >= messages) return;
       issued++;
       try {
-        const answer = await post(url, agent, headers, completionBody(model, `tp-${u}-${k}-x hello`, `${prefix}-${u}`));
-        if (answer.status === 200 && answer.body.includes("echo:")) latencies.push(answer.ms);
+        const answer = await timedPost(url, agent, headers, completionBody(model, `tp-${u}-${k}-x hello`, `${prefix}-${u}`), false, 15_000);
+        if (answer.status === 200 && answer.body.includes("echo:")) latencies.push(answer.totalMs);
         else {
           errors++;
           firstError ??= `HTTP ${answer.status} ${answer.body.slice(0, 200)}`;
@@ -829,24 +811,6 @@ export function channelJson(s: ChannelSection | ChannelSectionFailure): Record<s
 }
 
 /** Standalone: `node dist/bench/channels.js` runs only this section (for profiling and iteration). */
-async function standalone(): Promise<void> {
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { dirname, resolve } = await import("node:path");
-  const { clockTicks, killAllChildren } = await import("./common.js");
-  const benchDir = dirname(fileURLToPath(import.meta.url));
-  const repoRoot = resolve(benchDir, "..", "..");
-  const root = mkdtempSync(join(tmpdir(), "openclaw-bench-channels-"));
-  process.on("exit", killAllChildren);
-  try {
-    const section = await runChannelSection({ root, repoRoot, cliPath: join(repoRoot, "dist", "openclaw.mjs"), benchDir, clockTicks: clockTicks() }, (line) => process.stdout.write(line + "\n"));
-    for (const row of channelRows(section)) process.stdout.write(row.filter((c) => c !== "").join(" | ") + "\n");
-    process.stdout.write("CHANNELS_JSON " + JSON.stringify(channelJson(section)) + "\n");
-    if (!section.ok) process.exitCode = 1;
-  } finally {
-    if (process.env.BENCH_KEEP !== "1") rmSync(root, { recursive: true, force: true });
-    else process.stdout.write(`workspace kept: ${root}\n`);
-  }
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runSectionStandalone("channels", runChannelSection, channelRows, "CHANNELS_JSON", channelJson);
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void standalone();

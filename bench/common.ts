@@ -4,9 +4,12 @@
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { get as httpGet } from "node:http";
-import { readFileSync } from "node:fs";
+import { get as httpGet, request as httpRequest, type Agent } from "node:http";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 
 export const HOST = "127.0.0.1";
@@ -73,6 +76,60 @@ export function httpStatus(port: number, path: string, timeoutMs = 1000): Promis
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
   });
+}
+
+export type HttpAnswer = { status: number; firstContentMs: number | null; totalMs: number; body: string };
+
+/**
+ * One timed JSON POST; resolves when the response ended. With `stream` (an SSE chat completion)
+ * `firstContentMs` is the time to the first `data:` chunk whose delta carries content.
+ */
+export function timedPost(url: URL, agent: Agent, headers: Record<string, string>, body: string, stream: boolean, timeoutMs = 10_000): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, timeout: timeoutMs, headers: { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } },
+      (res) => {
+        res.setEncoding("utf8");
+        let text = "";
+        let scanned = 0;
+        let firstContentMs: number | null = null;
+        res.on("data", (chunk: string) => {
+          text += chunk;
+          if (!stream || firstContentMs !== null) return;
+          // Complete SSE events end with a blank line; look only at the ones not yet seen.
+          for (let end = text.indexOf("\n\n", scanned); end >= 0; end = text.indexOf("\n\n", scanned)) {
+            const event = text.slice(scanned, end);
+            scanned = end + 2;
+            if (hasContent(event)) {
+              firstContentMs = performance.now() - t0;
+              break;
+            }
+          }
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, firstContentMs, totalMs: performance.now() - t0, body: text }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`request timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function hasContent(event: string): boolean {
+  for (const line of event.split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const data = line.slice(5).trim();
+    if (data === "[DONE]") return false;
+    try {
+      const content = (JSON.parse(data) as { choices?: Array<{ delta?: { content?: unknown } }> }).choices?.[0]?.delta?.content;
+      if (typeof content === "string" && content.length > 0) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 export type Managed = {
@@ -293,4 +350,34 @@ export function closeAndWait(ws: WebSocket, timeoutMs: number): Promise<void> {
     ws.on("error", () => {});
     ws.close();
   });
+}
+
+/** Where a bench section runs: its workspace, the repo, the official CLI, dist/bench and CLK_TCK. */
+export type SectionPaths = { root: string; repoRoot: string; cliPath: string; benchDir: string; clockTicks: number };
+
+/**
+ * `node dist/bench/<name>.js`: runs one section alone (for profiling and iteration) in a fresh
+ * workspace, prints its progress, its rows and `<jsonTag> <json>`; exit code 1 when it failed.
+ * BENCH_KEEP=1 keeps the workspace.
+ */
+export async function runSectionStandalone<S extends { ok: boolean }>(
+  name: string,
+  run: (paths: SectionPaths, log: (line: string) => void) => Promise<S>,
+  rows: (section: S) => string[][],
+  jsonTag: string,
+  json: (section: S) => unknown,
+): Promise<void> {
+  const benchDir = dirname(fileURLToPath(import.meta.url));
+  const repoRoot = resolvePath(benchDir, "..", "..");
+  const root = mkdtempSync(join(tmpdir(), `openclaw-bench-${name}-`));
+  process.on("exit", killAllChildren);
+  try {
+    const section = await run({ root, repoRoot, cliPath: join(repoRoot, "dist", "openclaw.mjs"), benchDir, clockTicks: clockTicks() }, (line) => process.stdout.write(line + "\n"));
+    for (const row of rows(section)) process.stdout.write(row.filter((c) => c !== "").join(" | ") + "\n");
+    process.stdout.write(`${jsonTag} ` + JSON.stringify(json(section)) + "\n");
+    if (!section.ok) process.exitCode = 1;
+  } finally {
+    if (process.env.BENCH_KEEP !== "1") rmSync(root, { recursive: true, force: true });
+    else process.stdout.write(`workspace kept: ${root}\n`);
+  }
 }

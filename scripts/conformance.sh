@@ -551,6 +551,55 @@ IRC_GW_PORT=
 
 free_port() { node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})'; }
 
+# Checks 10 and 11 each run a second gateway of ours with one chat channel configured. <prefix> (IRC, TG) names
+# that side's variables: the functions read <prefix>_GW_CONSOLE and <prefix>_GW_LOG and set <prefix>_GW_PORT,
+# <prefix>_GW_PID (as soon as the gateway runs, so cleanup stops it) and, on failure, <prefix>_SETUP_ERROR.
+
+# start_channel_gateway <prefix> <label> <dir> <channels-json>: picks a free port, writes <dir>/.openclaw/openclaw.json
+# (our token, logging to <prefix>_GW_LOG, "channels": <channels-json>), starts the gateway with HOME=<dir> and
+# waits up to 30 s for "gateway ready" on its console. Errors name it "the <label> gateway".
+start_channel_gateway() {
+  local -n gw_port=${1}_GW_PORT gw_pid=${1}_GW_PID gw_console=${1}_GW_CONSOLE gw_log=${1}_GW_LOG setup_error=${1}_SETUP_ERROR
+  local label=$2 dir=$3 channels=$4 i
+  gw_port=$(free_port) || { setup_error="could not find a free port for the $label gateway"; return 1; }
+  mkdir -p "$dir/.openclaw"
+  cat >"$dir/.openclaw/openclaw.json" <<EOF
+{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$gw_log"},
+ "channels":$channels}
+EOF
+  env HOME="$dir" \
+    OPENCLAW_STATE_DIR="$dir/.openclaw" \
+    OPENCLAW_CONFIG_PATH="$dir/.openclaw/openclaw.json" \
+    node "$REPO/dist/src/cli/main.js" gateway --port "$gw_port" >"$gw_console" 2>&1 </dev/null &
+  gw_pid=$!
+  for ((i = 0; i < 300; i++)); do
+    if grep -q "gateway ready" "$gw_console" 2>/dev/null; then return 0; fi
+    kill -0 "$gw_pid" 2>/dev/null || { setup_error="the $label gateway exited during startup"; return 1; }
+    sleep 0.1
+  done
+  setup_error="the $label gateway did not print \"gateway ready\" within 30 s"
+  return 1
+}
+
+# wait_channel_connected <prefix> <label> <channel> <name>: polls channels.status on that gateway (the official
+# CLI's output in $OUT/<name>.*) until the <channel> default account reports connected:true, up to ~30 s.
+wait_channel_connected() {
+  local -n gw_port=${1}_GW_PORT gw_pid=${1}_GW_PID setup_error=${1}_SETUP_ERROR
+  local label=$2 channel=$3 name=$4 n
+  local connected='Array.isArray(d.channelAccounts && d.channelAccounts.'"$channel"') && d.channelAccounts.'"$channel"'.some(a => a.accountId === "default" && a.connected === true)'
+  for ((n = 0; n < 15; n++)); do # each official CLI call takes ~2 s: up to ~30 s
+    PEER_PORT=$gw_port peer "$name" gateway call channels.status --json
+    if [ "$(rc_of "$name")" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/$name.out" "$connected" 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "$gw_pid" 2>/dev/null || break
+    sleep 1
+  done
+  setup_error="the $label account did not report connected:true in channels.status within ~30 s"
+  dump "$name"
+  return 1
+}
+
 # The same settings as test/irc/ngircd.ts (see there for why each one): loopback only, no pid/motd/help files
 # from /etc, no DNS/ident/PAM, no connection or flood limits; root drops to nobody; #bots exists from the start.
 write_ngircd_conf() { # <port>
@@ -591,46 +640,11 @@ start_ngircd() {
   return 1
 }
 
-start_irc_gateway() {
-  local i
-  IRC_GW_PORT=$(free_port) || { IRC_SETUP_ERROR="could not find a free port for the IRC gateway"; return 1; }
-  mkdir -p "$TMP/gw-irc/.openclaw"
-  cat >"$TMP/gw-irc/.openclaw/openclaw.json" <<EOF
-{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$IRC_GW_LOG"},
- "channels":{"irc":{"host":"127.0.0.1","port":$IRC_PORT,"nick":"$IRC_NICK","channels":["$IRC_CHANNEL"]}}}
-EOF
-  env HOME="$TMP/gw-irc" \
-    OPENCLAW_STATE_DIR="$TMP/gw-irc/.openclaw" \
-    OPENCLAW_CONFIG_PATH="$TMP/gw-irc/.openclaw/openclaw.json" \
-    node "$REPO/dist/src/cli/main.js" gateway --port "$IRC_GW_PORT" >"$IRC_GW_CONSOLE" 2>&1 </dev/null &
-  IRC_GW_PID=$!
-  for ((i = 0; i < 300; i++)); do
-    if grep -q "gateway ready" "$IRC_GW_CONSOLE" 2>/dev/null; then return 0; fi
-    kill -0 "$IRC_GW_PID" 2>/dev/null || { IRC_SETUP_ERROR="the IRC gateway exited during startup"; return 1; }
-    sleep 0.1
-  done
-  IRC_SETUP_ERROR="the IRC gateway did not print \"gateway ready\" within 30 s"
-  return 1
-}
-
-IRC_CONNECTED='Array.isArray(d.channelAccounts && d.channelAccounts.irc) && d.channelAccounts.irc.some(a => a.accountId === "default" && a.connected === true)'
-
 begin 10a "IRC setup: ngircd on loopback, a gateway of ours with channels.irc, its account connected (channels.status)"
-if start_ngircd && start_irc_gateway; then
-  connected=0
-  for ((n = 0; n < 15; n++)); do # each official CLI call takes ~2 s: up to ~30 s
-    PEER_PORT=$IRC_GW_PORT peer irc_wait gateway call channels.status --json
-    if [ "$(rc_of irc_wait)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/irc_wait.out" "$IRC_CONNECTED" 2>/dev/null; then
-      connected=1
-      break
-    fi
-    kill -0 "$IRC_GW_PID" 2>/dev/null || break
-    sleep 1
-  done
-  if [ "$connected" != 1 ]; then
-    IRC_SETUP_ERROR="the IRC account did not report connected:true in channels.status within ~30 s"
-    dump irc_wait
-  fi
+if start_ngircd; then
+  start_channel_gateway IRC IRC "$TMP/gw-irc" \
+    "$(printf '{"irc":{"host":"127.0.0.1","port":%s,"nick":"%s","channels":["%s"]}}' "$IRC_PORT" "$IRC_NICK" "$IRC_CHANNEL")" &&
+    wait_channel_connected IRC IRC irc irc_wait
 fi
 if [ -n "$IRC_SETUP_ERROR" ]; then
   fail_reason "$IRC_SETUP_ERROR"
@@ -779,46 +793,11 @@ start_telegram_api() {
   return 1
 }
 
-start_telegram_gateway() {
-  local i
-  TG_GW_PORT=$(free_port) || { TG_SETUP_ERROR="could not find a free port for the Telegram gateway"; return 1; }
-  mkdir -p "$TG_DIR/.openclaw"
-  cat >"$TG_DIR/.openclaw/openclaw.json" <<JSON
-{"gateway":{"mode":"local","auth":{"mode":"token","token":"$TOKEN"}},"logging":{"file":"$TG_GW_LOG"},
- "channels":{"telegram":{"botToken":"$TG_BOT_TOKEN","apiRoot":"$TG_API_ROOT","pollTimeoutSeconds":1}}}
-JSON
-  env HOME="$TG_DIR" \
-    OPENCLAW_STATE_DIR="$TG_DIR/.openclaw" \
-    OPENCLAW_CONFIG_PATH="$TG_DIR/.openclaw/openclaw.json" \
-    node "$REPO/dist/src/cli/main.js" gateway --port "$TG_GW_PORT" >"$TG_GW_CONSOLE" 2>&1 </dev/null &
-  TG_GW_PID=$!
-  for ((i = 0; i < 300; i++)); do
-    if grep -q "gateway ready" "$TG_GW_CONSOLE" 2>/dev/null; then return 0; fi
-    kill -0 "$TG_GW_PID" 2>/dev/null || { TG_SETUP_ERROR="the Telegram gateway exited during startup"; return 1; }
-    sleep 0.1
-  done
-  TG_SETUP_ERROR="the Telegram gateway did not print \"gateway ready\" within 30 s"
-  return 1
-}
-
-TG_CONNECTED='Array.isArray(d.channelAccounts && d.channelAccounts.telegram) && d.channelAccounts.telegram.some(a => a.accountId === "default" && a.connected === true)'
-
 begin 11a "Telegram setup: the Bot API stand-in, a gateway of ours with channels.telegram, its account connected (channels.status)"
-if start_telegram_api && start_telegram_gateway; then
-  connected=0
-  for ((n = 0; n < 15; n++)); do # each official CLI call takes ~2 s: up to ~30 s
-    PEER_PORT=$TG_GW_PORT peer tg_wait gateway call channels.status --json
-    if [ "$(rc_of tg_wait)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/tg_wait.out" "$TG_CONNECTED" 2>/dev/null; then
-      connected=1
-      break
-    fi
-    kill -0 "$TG_GW_PID" 2>/dev/null || break
-    sleep 1
-  done
-  if [ "$connected" != 1 ]; then
-    TG_SETUP_ERROR="the Telegram account did not report connected:true in channels.status within ~30 s"
-    dump tg_wait
-  fi
+if start_telegram_api; then
+  start_channel_gateway TG Telegram "$TG_DIR" \
+    "$(printf '{"telegram":{"botToken":"%s","apiRoot":"%s","pollTimeoutSeconds":1}}' "$TG_BOT_TOKEN" "$TG_API_ROOT")" &&
+    wait_channel_connected TG Telegram telegram tg_wait
 fi
 if [ -n "$TG_SETUP_ERROR" ]; then
   fail_reason "$TG_SETUP_ERROR"
