@@ -153,6 +153,33 @@ function addChannelCommands(program: Command): void {
     .action(async (first: string, second: string | undefined, opts) => (await cmd()).pairingApproveCommand(first, second, opts));
 }
 
+function addDeviceCommands(program: Command): void {
+  const cmd = () => import("./commands/devices.js");
+  const devices = program.command("devices").description("devices that connect with a signed identity: pending pairing requests, paired devices, their tokens");
+  addClientOptions(devices.command("list").description("pending pairing requests and paired devices")).action(async (opts) => (await cmd()).devicesListCommand(opts));
+  addClientOptions(devices.command("approve [requestId]").description("approve a pending request (without an id: show the newest one)"))
+    .option("--latest", "show the newest pending request and how to approve it")
+    .action(async (requestId: string | undefined, opts) => (await cmd()).devicesApproveCommand(requestId, opts));
+  addClientOptions(devices.command("reject <requestId>").description("reject a pending request")).action(async (requestId: string, opts) => (await cmd()).devicesRejectCommand(requestId, opts));
+  addClientOptions(devices.command("remove <deviceId>").description("forget a paired device: its tokens stop working and its connections close")).action(
+    async (deviceId: string, opts) => (await cmd()).devicesRemoveCommand(deviceId, opts),
+  );
+  addClientOptions(devices.command("rename").description("give a paired device a label"))
+    .option("--device <id>", "device id")
+    .option("--name <label>", "the label (at most 64 characters)")
+    .action(async (opts) => (await cmd()).devicesRenameCommand(opts));
+  addClientOptions(devices.command("rotate").description("issue a new token for a device's role; the old one stops working"))
+    .option("--device <id>", "device id")
+    .option("--role <role>", "operator or node")
+    .option("--scope <scope...>", "the new token's scopes (default: the current ones)")
+    .option("--no-scopes", "an empty scope set")
+    .action(async (opts) => (await cmd()).devicesRotateCommand(opts));
+  addClientOptions(devices.command("revoke").description("revoke a device's token for a role; its connections close"))
+    .option("--device <id>", "device id")
+    .option("--role <role>", "operator or node")
+    .action(async (opts) => (await cmd()).devicesRevokeCommand(opts));
+}
+
 function buildProgram(): Command {
   const program = new Command("openclaw")
     .description("OpenClaw Gateway: the control plane of your personal AI assistant, on one port.\nRoot flags: --dev (profile ~/.openclaw-dev, port 19001), --profile <name> (~/.openclaw-<name>).")
@@ -239,6 +266,7 @@ function buildProgram(): Command {
 
   addApprovalsCommands(program);
   addChannelCommands(program);
+  addDeviceCommands(program);
 
   const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
   addServiceCommands(daemon);

@@ -6,6 +6,7 @@ import { channelsLogoutMethod, channelsStartMethod, channelsStopMethod } from ".
 import { channelsPairingApproveMethod, channelsPairingDismissMethod, channelsPairingListMethod } from "./channels-pairing.js";
 import { messageActionMethod, sendMethod } from "./send.js";
 import { webLoginStartMethod, webLoginWaitMethod } from "./web-login.js";
+import { deviceMethods } from "./devices.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
   sessionsDescribeMethod,
@@ -54,6 +55,7 @@ export function createCoreRegistry(): MethodRegistry {
     messageActionMethod,
     webLoginStartMethod,
     webLoginWaitMethod,
+    ...deviceMethods,
     agentMethod,
     agentWaitMethod,
     agentIdentityMethod,

@@ -42,6 +42,9 @@ const EVENT_SCOPES: Record<string, readonly string[]> = {
   "chat.metadata.changed": [Scope.read, Scope.sessionsRead],
   "exec.approval.requested": [Scope.approvals],
   "exec.approval.resolved": [Scope.approvals],
+  "device.pair.requested": [Scope.pairing],
+  "device.pair.resolved": [Scope.pairing],
+  "device.pair.changed": [Scope.pairing],
 };
 
 /** Unknown events are not delivered (fail closed). */

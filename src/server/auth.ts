@@ -45,6 +45,8 @@ export type AuthFailureReason =
   | "password_mismatch"
   | "password_missing_config"
   | "rate_limited"
+  | "device_token_mismatch"
+  | "scope_mismatch"
   | "unsupported_mode";
 
 export type AuthResult = { ok: true; method: "none" | "token" | "password" } | { ok: false; reason: AuthFailureReason };
@@ -74,6 +76,8 @@ const FAILURES: Record<AuthFailureReason, { code: string; text: string; next?: s
   password_mismatch: { code: "AUTH_PASSWORD_MISMATCH", text: "gateway password mismatch (set gateway.remote.password to match gateway.auth.password)", next: "update_auth_credentials" },
   password_missing_config: { code: "AUTH_PASSWORD_NOT_CONFIGURED", text: "gateway password not configured on gateway (set gateway.auth.password)", next: "update_auth_configuration" },
   rate_limited: { code: "AUTH_RATE_LIMITED", text: "too many failed authentication attempts (retry later)", next: "wait_then_retry" },
+  device_token_mismatch: { code: "AUTH_DEVICE_TOKEN_MISMATCH", text: "device token mismatch (rotate/reissue device token)", next: "update_auth_credentials" },
+  scope_mismatch: { code: "AUTH_SCOPE_MISMATCH", text: "device token scope mismatch (re-pair or approve scope upgrade)", next: "review_auth_configuration" },
   unsupported_mode: { code: "AUTH_UNAUTHORIZED", text: "this gateway does not support the configured auth mode" },
 };
 

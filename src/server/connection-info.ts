@@ -8,7 +8,9 @@ export type ConnectionInfo = {
   readonly clientVersion: string;
   readonly remoteIp: string;
   readonly isLoopback: boolean;
-  readonly authMethod: "none" | "token" | "password";
+  readonly authMethod: "none" | "token" | "password" | "device-token";
+  /** The verified device identity, when the client sent one. */
+  readonly deviceId?: string;
   /** The secret this connection authenticated with, so a rotation can find who used the old one. */
   readonly authSecretFingerprint: string;
   /** `connect.params.caps`: `session-scoped-events`, `tool-events` … */

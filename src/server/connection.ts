@@ -215,6 +215,7 @@ export class GatewayConnection implements EventSubscriber {
     raiseFrameLimit(this.ws, MAX_PAYLOAD_BYTES);
     delete (this.ws as { close?: unknown }).close;
     this.gateway.events.add(this);
+    if (info.deviceId) this.gateway.devices?.track(this.connId, { deviceId: info.deviceId, role: info.role, close: (reason) => this.close(CloseCode.policy, reason) });
     if (presence) {
       this.presenceKey = presence.key;
       this.gateway.presence.upsert(presence.key, presence.entry, this.connId);
@@ -337,6 +338,7 @@ export class GatewayConnection implements EventSubscriber {
     this.closed?.abort();
     this.leaveHandshake();
     this.gateway.events.remove(this);
+    this.gateway.devices?.untrack(this.connId);
     if (wasConnected && wsLogSettings.verbose) wsLog.debug(`→ close code=${code} conn=${this.connId.slice(0, 8)} durationMs=${Date.now() - this.openedAt}`);
     if (this.presenceKey && this.gateway.presence.markDisconnected(this.presenceKey, this.connId)) broadcastPresence(this.gateway);
   }

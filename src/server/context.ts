@@ -2,6 +2,7 @@ import type { AgentService } from "../agents/types.js";
 import type { ExecApprovals } from "../agents/tools/approvals/index.js";
 import type { GatewayTools } from "../agents/tools/gateway-tools.js";
 import type { ChannelManager } from "../channels/manager.js";
+import type { DeviceService } from "../devices/device-service.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
@@ -58,6 +59,8 @@ export type GatewayContext = {
   readonly tools?: GatewayTools;
   /** The chat channels: accounts, their status, the inbound and outbound queues, pairing. */
   readonly channels?: ChannelManager;
+  /** Device identities: pairing, device tokens, and which connections each device holds. */
+  readonly devices?: DeviceService;
   readonly advertisedEvents: readonly string[];
   /** Requests being handled right now; a restart waits for them (bounded). */
   activeRequests: number;

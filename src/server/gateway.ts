@@ -25,6 +25,7 @@ import { GatewayConnection } from "./connection.js";
 import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
+import { DeviceService } from "../devices/device-service.js";
 import { killLeftoverCommands } from "../agents/tools/exec/leftovers.js";
 import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
@@ -38,6 +39,7 @@ const log = createLogger("gateway");
 export const ADVERTISED_EVENTS = [
   "connect.challenge", "agent", "chat", "chat.metadata.changed", "session.message", "session.tool", "sessions.changed",
   "presence", "tick", "shutdown", "health", "exec.approval.requested", "exec.approval.resolved",
+  "device.pair.requested", "device.pair.resolved", "device.pair.changed",
 ] as const;
 
 export type GatewayOptions = {
@@ -159,6 +161,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     approvals,
     tools,
     channels,
+    devices: new DeviceService(opts.stateDir, events),
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,
@@ -248,6 +251,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       for (const conn of connections) conn.ws.terminate();
       await closed;
       detachAgents();
+      context.devices?.close();
       if (!opts.agents) await closeAgentStack(stack, AGENT_DRAIN_MS);
       eventLoop.stop();
       log.info(`gateway stopped (${reason})`);

@@ -14,6 +14,7 @@ import { ErrorCodes, type ErrorShape } from "../protocol/errors.js";
 import type { RequestFrame } from "../protocol/frames.js";
 import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
 import { authFailureError, checkSharedSecret, secretFingerprint, type AuthFailureReason } from "./auth.js";
+import { admitDevice, type Admission } from "../devices/device-admission.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
 import { uptimeMs, type GatewayContext } from "./context.js";
@@ -25,6 +26,13 @@ export type ConnectOutcome =
   | { ok: false; error: ErrorShape; closeCode: number; closeReason?: string };
 
 const EPHEMERAL_MODES = new Set(["cli", "backend", "probe"]);
+const FORWARD_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"];
+
+function hostIsLocal(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return isLoopback(name) || /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(name);
+}
 const CREDENTIAL_CLASS = "shared-secret";
 
 function fail(error: ErrorShape, closeCode: number = CloseCode.policy, closeReason?: string): ConnectOutcome {
@@ -96,15 +104,17 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
   const lockedMs = auth.mode === "none" ? 0 : gateway.rateLimiter.lockedFor(limiterKey, CREDENTIAL_CLASS);
   if (lockedMs > 0) return authFailure("rate_limited", lockedMs);
   const result = checkSharedSecret(auth, params.auth);
-  if (!result.ok) {
-    const wrongCredential = result.reason === "token_mismatch" || result.reason === "password_mismatch";
-    if (wrongCredential) {
-      const wait = gateway.rateLimiter.recordFailure(limiterKey, CREDENTIAL_CLASS);
-      if (wait > 0) await sleep(wait);
-    }
+  const recordFailure = async () => {
+    const wait = gateway.rateLimiter.recordFailure(limiterKey, CREDENTIAL_CLASS);
+    if (wait > 0) await sleep(wait);
+  };
+  // A device may present its device token where the shared secret would go (§3).
+  const deviceTokenOffered = !!params.device && (!!params.auth?.deviceToken || (result.ok === false && result.reason === "token_mismatch"));
+  if (!result.ok && !deviceTokenOffered) {
+    if (result.reason === "token_mismatch" || result.reason === "password_mismatch") await recordFailure();
     return authFailure(result.reason);
   }
-  if (auth.mode !== "none") gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
+  if (result.ok && auth.mode !== "none") gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
 
   if (role === "node") {
     if (!params.device) {
@@ -113,6 +123,34 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     const message = "pairing required: device is not approved yet";
     const details = { code: "PAIRING_REQUIRED", reason: "not-paired", deviceId: params.device.id, requestedRole: role, requestedScopes: params.scopes ?? [], remediationHint: "This gateway does not pair nodes yet." };
     return fail({ code: ErrorCodes.notPaired, message, details }, CloseCode.policy, message);
+  }
+
+  let device: Extract<Admission, { ok: true }> | null = null;
+  if (params.device && gateway.devices) {
+    const admission = await admitDevice(gateway.devices, {
+      params: params as ConnectParams & { device: NonNullable<ConnectParams["device"]> },
+      role,
+      nonce: conn.nonce,
+      remoteIp: conn.remoteIp,
+      isLoopback: conn.isLoopback,
+      forwarded: FORWARD_HEADERS.some((h) => conn.headers[h] !== undefined),
+      hostIsLocal: hostIsLocal(conn.headers.host),
+      ...(origin ? { browserOrigin: origin } : {}),
+      sharedSecretOk: result.ok,
+      authMethod: result.ok ? result.method : "device-token",
+      autoApproveLocal: (gateway.config().config.gateway as { nodes?: { pairing?: { autoApproveLocal?: unknown } } } | undefined)?.nodes?.pairing?.autoApproveLocal !== false,
+    });
+    if (!admission.ok) {
+      if (admission.authFailure) {
+        await recordFailure();
+        return authFailure(admission.authFailure);
+      }
+      return fail(admission.error, CloseCode.policy, admission.closeReason ?? admission.error.message);
+    }
+    if (!result.ok) gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
+    device = admission;
+  } else if (!result.ok) {
+    return authFailure(result.reason);
   }
 
   const scopes = new Set((params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
@@ -125,15 +163,16 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     clientVersion: params.client.version,
     remoteIp: conn.remoteIp,
     isLoopback: conn.isLoopback,
-    authMethod: result.method,
+    authMethod: device ? (device.authMethod as ConnectionInfo["authMethod"]) : (result as { method: ConnectionInfo["authMethod"] }).method,
     authSecretFingerprint: secretFingerprint(auth),
     caps: new Set(params.caps ?? []),
+    ...(device ? { deviceId: device.deviceId } : {}),
   };
 
   const presence = EPHEMERAL_MODES.has(params.client.mode)
     ? null
     : { key: params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, conn, [...scopes]) };
-  const hello = buildHello(gateway, conn.connId, info, result.method, presence?.entry);
+  const hello = buildHello(gateway, conn.connId, info, presence?.entry, device?.deviceToken ? { deviceToken: device.deviceToken, issuedAtMs: device.issuedAtMs! } : undefined);
   return { ok: true, info, hello, presence };
 }
 
@@ -166,7 +205,7 @@ function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes
   };
 }
 
-function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInfo, method: ConnectionInfo["authMethod"], self?: PresenceEntry) {
+function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInfo, self?: PresenceEntry, issued?: { deviceToken: string; issuedAtMs: number }) {
   const admin = info.scopes.has(Scope.admin);
   const presence = gateway.presence.list();
   return {
@@ -182,7 +221,7 @@ function buildHello(gateway: GatewayContext, connId: string, info: ConnectionInf
       ...(admin ? { configPath: gateway.config().path, stateDir: gateway.stateDir, authMode: gateway.auth().mode } : {}),
       sessionDefaults: sessionDefaults(gateway.agents.defaultAgentId()),
     },
-    auth: { method, role: info.role, scopes: [...info.scopes] },
+    auth: { method: info.authMethod, role: info.role, scopes: [...info.scopes], ...(issued ?? {}) },
     policy: { maxPayload: MAX_PAYLOAD_BYTES, maxBufferedBytes: MAX_BUFFERED_BYTES, tickIntervalMs: TICK_INTERVAL_MS },
   };
 }

@@ -81,4 +81,49 @@ export const stateMigrations: readonly string[] = [
     PRIMARY KEY (channel, account_id, key)
   );
   `,
+  `
+  -- Paired devices (protocol §6.3): one row per device id, with the roles and operator scopes
+  -- approved for it and the platform/deviceFamily pinned at approval. roles and approved_scopes
+  -- are JSON arrays.
+  CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    label TEXT,
+    display_name TEXT,
+    platform TEXT,
+    device_family TEXT,
+    client_id TEXT NOT NULL,
+    client_mode TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '[]',
+    approved_scopes TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    approved_at INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    last_seen_ip TEXT
+  );
+
+  -- One token per (device, role). Only sha256(token) in hex is kept; scopes is a JSON array.
+  CREATE TABLE device_tokens (
+    device_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    rotated_at INTEGER,
+    revoked_at INTEGER,
+    last_used_at INTEGER,
+    PRIMARY KEY (device_id, role)
+  );
+  CREATE INDEX device_tokens_by_hash ON device_tokens (token_hash);
+
+  -- Connects waiting for the owner's approval; payload is the PairingRequest as JSON.
+  CREATE TABLE device_pairing_requests (
+    request_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX device_pairing_requests_by_device ON device_pairing_requests (device_id);
+  `,
 ];

@@ -86,8 +86,9 @@ test("an unknown DM gets a pairing code and no model call; after CLI approval th
   const alice = await person("alice");
   let mark = alice.mark();
   alice.privmsg(BOT, "hello there, who are you?");
-  const [codeLine] = await botLines(alice, mark, "alice", (t) => /Pairing code: [A-Z2-9]{8}/.test(t));
-  const code = /Pairing code: ([A-Z2-9]{8})/.exec(codeLine.params[1] + alice.messages.slice(mark).map((m) => m.params[1] ?? "").join("\n"))![1];
+  // The message is several lines, paced by the bot: wait for its last one.
+  const lines = await botLines(alice, mark, "alice", (t) => /Pairing code: [A-Z2-9]{8}/.test(t) && /openclaw pairing approve irc/.test(t));
+  const code = /Pairing code: ([A-Z2-9]{8})/.exec(lines.map((l) => l.params[1]).join("\n"))![1];
   assert.equal(modelCalls("who are you"), 0, "no model call before approval");
 
   mark = alice.mark();
@@ -104,10 +105,10 @@ test("an unknown DM gets a pairing code and no model call; after CLI approval th
 
   mark = alice.mark();
   alice.privmsg(BOT, "please explain MARK:long");
-  const lines = await botLines(alice, mark, "alice", (t) => t.includes("Paragraph 10."), 20_000);
-  assert.ok(lines.length > 3, `a long answer arrives as several lines (got ${lines.length})`);
-  for (const line of lines) assert.ok(Buffer.byteLength(line.raw, "utf8") + 2 <= 512, `every relayed line fits 512 bytes: ${line.raw.length}`);
-  const text = lines.map((l) => l.params[1]).join(" ");
+  const reply = await botLines(alice, mark, "alice", (t) => t.includes("Paragraph 10."), 20_000);
+  assert.ok(reply.length > 3, `a long answer arrives as several lines (got ${reply.length})`);
+  for (const line of reply) assert.ok(Buffer.byteLength(line.raw, "utf8") + 2 <= 512, `every relayed line fits 512 bytes: ${line.raw.length}`);
+  const text = reply.map((l) => l.params[1]).join(" ");
   assert.match(text, /Paragraph 1\. Sentence 1 of paragraph 1/);
   assert.match(text, /console\.log/);
   assert.equal(modelCalls("please explain"), 1, "one model call for one message");
