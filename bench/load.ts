@@ -15,6 +15,7 @@
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { closeAndWait, connectFrame, percentileSorted, procCpuTicks, sleep } from "./common.js";
+import { newDeviceKey, signConnect, type DeviceKey } from "../test/devices/device-keys.js";
 
 export type LoadConfig = {
   mode: "rpc" | "handshake";
@@ -29,6 +30,8 @@ export type LoadConfig = {
   inflight?: number;
   /** handshake */
   loops?: number;
+  /** handshake: each loop connects with its own signed device identity (paired on its first connect). */
+  device?: boolean;
   /** hard cap on operations (requests or handshakes) over the whole run */
   maxOps?: number;
 };
@@ -126,8 +129,16 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** A v3-signed connect frame, as the official CLI sends it when it holds a device identity. */
+function deviceConnectFrame(id: string, token: string, key: DeviceKey, nonce: string): string {
+  const frame = JSON.parse(connectFrame(id, token)) as { params: Record<string, any> };
+  const p = frame.params;
+  const device = signConnect(key, { nonce, connect: { clientId: p.client.id, clientMode: p.client.mode, role: p.role, scopes: p.scopes, token, platform: p.client.platform } });
+  return JSON.stringify({ ...frame, params: { ...p, device } });
+}
+
 /** Opens a socket and completes the v4 handshake; resolves with the socket once hello-ok arrived. */
-function handshake(url: string, token: string, id: string, timeoutMs: number): Promise<WebSocket> {
+function handshake(url: string, token: string, id: string, timeoutMs: number, key?: DeviceKey): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const timer = setTimeout(() => {
@@ -147,7 +158,7 @@ function handshake(url: string, token: string, id: string, timeoutMs: number): P
     const onMessage = (data: WebSocket.RawData) => {
       const frame = JSON.parse(data.toString()) as Frame;
       if (frame.type === "event" && frame.event === "connect.challenge") {
-        ws.send(connectFrame(id, token));
+        ws.send(key ? deviceConnectFrame(id, token, key, (frame.payload as { nonce: string }).nonce) : connectFrame(id, token));
       } else if (frame.type === "res" && frame.id === id) {
         cleanup();
         if (frame.ok && (frame.payload as { type?: string } | undefined)?.type === "hello-ok") resolve(ws);
@@ -247,11 +258,12 @@ async function runHandshakes(cfg: LoadConfig): Promise<LoadResult> {
   let seq = 0;
 
   const loop = async () => {
+    const key = cfg.device ? newDeviceKey() : undefined;
     while (performance.now() < end && started < maxOps) {
       started++;
       const begin = performance.now();
       try {
-        const ws = await handshake(cfg.url, cfg.token, `1:hs-${++seq}`, 5000);
+        const ws = await handshake(cfg.url, cfg.token, `1:hs-${++seq}`, 5000, key);
         await closeAndWait(ws, 2000);
         done++;
         win.record(performance.now() - begin);

@@ -47,7 +47,7 @@ import type { LoadConfig, LoadResult } from "./load.js";
 import { agentGoals, agentJson, agentRows, runAgentSection, AGENT_PLAN } from "./agents.js";
 import { channelGoals, channelJson, channelRows, runChannelSection, CHANNEL_PLAN, type ChannelSection, type ChannelSectionFailure } from "./channels.js";
 
-const GOALS = { coldStartMs: 300, idleRssMB: 70, rpcRatio: 0.7 } as const;
+const GOALS = { coldStartMs: 300, idleRssMB: 70, rpcRatio: 0.7, deviceHandshakeRatio: 0.8 } as const;
 const COLD_RUNS = 5;
 const ROUNDS = 2;
 const IDLE_MS = 2000;
@@ -155,6 +155,8 @@ type Session = {
   rpc: LoadResult;
   rssAfterRpcKiB: number | null;
   handshake: LoadResult;
+  /** Gateway sessions only: the same handshakes with a signed device identity. */
+  deviceHandshake: LoadResult | null;
   stopMs: number | null;
 };
 
@@ -170,9 +172,11 @@ async function session(kind: Kind, round: number, ws: Workspace): Promise<Sessio
     const rpc = await runLoad({ mode: "rpc", url, token: BENCH_TOKEN, serverPid: s.proc.pid, clockTicks: CLK_TCK, ...RPC });
     const rssAfterRpcKiB = procRssKiB(s.proc.pid);
     const handshake = await runLoad({ mode: "handshake", url, token: BENCH_TOKEN, serverPid: s.proc.pid, clockTicks: CLK_TCK, ...HANDSHAKE });
+    // The gateway only: the same handshakes with a signed device identity (verify, pairing lookup, token issue).
+    const deviceHandshake = kind === "gateway" ? await runLoad({ mode: "handshake", device: true, url, token: BENCH_TOKEN, serverPid: s.proc.pid, clockTicks: CLK_TCK, ...HANDSHAKE }) : null;
     if (s.proc.exited()) throw new Error(`${kind} exited during the run:\n${s.proc.tail()}`);
     const stopMs = await stopServer(s);
-    return { kind, round, idleRssKiB, rpc, rssAfterRpcKiB, handshake, stopMs };
+    return { kind, round, idleRssKiB, rpc, rssAfterRpcKiB, handshake, deviceHandshake, stopMs };
   } finally {
     if (!s.proc.exited()) await stopProcess(s.proc, 2000);
   }
@@ -312,6 +316,9 @@ async function main(): Promise<void> {
     const gHs = best(sessions, "gateway", (s) => s.handshake.opsPerSec).handshake;
     const bHs = best(sessions, "baseline", (s) => s.handshake.opsPerSec).handshake;
     const rpcRatio = gRpc.opsPerSec / bRpc.opsPerSec;
+    // Signed-device connects against token-only connects of the same gateway, best round of each.
+    const gDeviceHs = best(sessions, "gateway", (s) => s.deviceHandshake?.opsPerSec ?? 0).deviceHandshake!;
+    const deviceHsRatio = gDeviceHs.opsPerSec / gHs.opsPerSec;
     const hsRatio = gHs.opsPerSec / bHs.opsPerSec;
     const rpcRatioPerRound = Array.from({ length: ROUNDS }, (_, i) => {
       const g = gSessions.find((s) => s.round === i + 1);
@@ -331,6 +338,7 @@ async function main(): Promise<void> {
       { name: "cold start median (spawn -> /healthz 200)", metric: "coldStartMs", value: r1(coldMedian), goal: `< ${GOALS.coldStartMs} ms`, pass: coldMedian < GOALS.coldStartMs },
       { name: "idle RSS (max over rounds)", metric: "idleRssMB", value: mb(idleRssKiB), goal: `< ${GOALS.idleRssMB} MB`, pass: idleRssKiB !== null && idleRssKiB / 1024 < GOALS.idleRssMB },
       { name: "health RPC throughput gateway/baseline", metric: "rpcRatio", value: r3(rpcRatio), goal: `>= ${GOALS.rpcRatio}`, pass: rpcRatio >= GOALS.rpcRatio },
+      { name: "connects/s with a signed device vs token-only", metric: "deviceHandshakeRatio", value: r3(deviceHsRatio), goal: `>= ${GOALS.deviceHandshakeRatio}`, pass: deviceHsRatio >= GOALS.deviceHandshakeRatio },
       ...agentGoals(agents),
       ...channelGoals(channels),
     ];
@@ -353,6 +361,9 @@ async function main(): Promise<void> {
       ["  per-round ratios", "", "", hsRatioPerRound.map((x) => fmt(x)).join(" / "), "", ""],
       ["  latency p50 / p99, ms", `${gHs.latencyMs.p50} / ${gHs.latencyMs.p99}`, `${bHs.latencyMs.p50} / ${bHs.latencyMs.p99}`, "", "", ""],
       ["  server CPU per handshake, us", fmt(gHs.serverCpuUsPerOp), fmt(bHs.serverCpuUsPerOp), fmt(r2(hsCpuCostRatio)), "", ""],
+      ["handshakes/s, signed device (b: token only, same gateway)", fmt(r1(gDeviceHs.opsPerSec)), fmt(r1(gHs.opsPerSec)), fmt(r3(deviceHsRatio)), `>= ${GOALS.deviceHandshakeRatio}`, goals[3].pass ? "PASS" : "FAIL"],
+      ["  latency p50 / p99, ms", `${gDeviceHs.latencyMs.p50} / ${gDeviceHs.latencyMs.p99}`, "", "", "", ""],
+      ["  server CPU per handshake, us", fmt(gDeviceHs.serverCpuUsPerOp), fmt(gHs.serverCpuUsPerOp), "", "", ""],
       ...agentRows(agents, idleRssKiB),
       ...channelRows(channels),
     ];

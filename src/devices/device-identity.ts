@@ -56,13 +56,24 @@ function rawFromPem(pem: string): Buffer | null {
   return der.subarray(ED25519_SPKI_PREFIX.length);
 }
 
+/** Importing a key costs far more than verifying with it; devices reconnect with the same key. */
+const KEY_CACHE_MAX = 1024;
+const keyCache = new Map<string, KeyObject | null>();
+
 function keyObjectFromRaw(raw: Buffer): KeyObject | null {
+  const cacheKey = raw.toString("hex");
+  const cached = keyCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  let key: KeyObject | null;
   try {
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
-    return key.asymmetricKeyType === "ed25519" ? key : null;
+    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
+    if (key.asymmetricKeyType !== "ed25519") key = null;
   } catch {
-    return null;
+    key = null;
   }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(cacheKey, key);
+  return key;
 }
 
 /**
