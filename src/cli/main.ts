@@ -153,6 +153,27 @@ function addChannelCommands(program: Command): void {
     .action(async (first: string, second: string | undefined, opts) => (await cmd()).pairingApproveCommand(first, second, opts));
 }
 
+function addNodeCommands(program: Command): void {
+  const cmd = () => import("./commands/nodes.js");
+  const nodes = program.command("nodes").description("capability hosts (nodes): their approval requests, status, and invoking their commands");
+  addClientOptions(nodes.command("status").description("known nodes: connected, paired, awaiting approval")).action(async (opts) => (await cmd()).nodesStatusCommand(opts));
+  addClientOptions(nodes.command("list").description("pending node requests and paired nodes")).action(async (opts) => (await cmd()).nodesListCommand(opts));
+  addClientOptions(nodes.command("pending").description("node capability requests waiting for approval")).action(async (opts) => (await cmd()).nodesPendingCommand(opts));
+  addClientOptions(nodes.command("approve <requestId>").description("approve a node's declared commands and caps")).action(async (requestId: string, opts) => (await cmd()).nodesApproveCommand(requestId, opts));
+  addClientOptions(nodes.command("reject <requestId>").description("reject a node capability request")).action(async (requestId: string, opts) => (await cmd()).nodesRejectCommand(requestId, opts));
+  addClientOptions(nodes.command("describe <nodeId>").description("one node in detail")).action(async (nodeId: string, opts) => (await cmd()).nodesDescribeCommand(nodeId, opts));
+  addClientOptions(nodes.command("invoke").description("run a command on a node and print its answer"))
+    .option("--node <id>", "node id")
+    .option("--command <command>", "the node command, e.g. system.which")
+    .option("--params <json>", "the command's params as JSON")
+    .option("--invoke-timeout <ms>", "how long the node may take", "15000")
+    .action(async (opts) => (await cmd()).nodesInvokeCommand(opts));
+  addClientOptions(nodes.command("rename").description("give a node a display name"))
+    .option("--node <id>", "node id")
+    .option("--name <name>", "the display name")
+    .action(async (opts) => (await cmd()).nodesRenameCommand(opts));
+}
+
 function addDeviceCommands(program: Command): void {
   const cmd = () => import("./commands/devices.js");
   const devices = program.command("devices").description("devices that connect with a signed identity: pending pairing requests, paired devices, their tokens");
@@ -267,6 +288,7 @@ function buildProgram(): Command {
   addApprovalsCommands(program);
   addChannelCommands(program);
   addDeviceCommands(program);
+  addNodeCommands(program);
 
   const daemon = program.command("daemon").description("manage the gateway service (same as the gateway service subcommands)");
   addServiceCommands(daemon);

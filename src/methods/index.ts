@@ -7,6 +7,7 @@ import { channelsPairingApproveMethod, channelsPairingDismissMethod, channelsPai
 import { messageActionMethod, sendMethod } from "./send.js";
 import { webLoginStartMethod, webLoginWaitMethod } from "./web-login.js";
 import { deviceMethods } from "./devices.js";
+import { nodeMethods } from "./nodes.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
   sessionsDescribeMethod,
@@ -56,6 +57,7 @@ export function createCoreRegistry(): MethodRegistry {
     webLoginStartMethod,
     webLoginWaitMethod,
     ...deviceMethods,
+    ...nodeMethods,
     agentMethod,
     agentWaitMethod,
     agentIdentityMethod,

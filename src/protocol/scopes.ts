@@ -45,6 +45,10 @@ const EVENT_SCOPES: Record<string, readonly string[]> = {
   "device.pair.requested": [Scope.pairing],
   "device.pair.resolved": [Scope.pairing],
   "device.pair.changed": [Scope.pairing],
+  "node.pair.requested": [Scope.pairing],
+  "node.pair.resolved": [Scope.pairing],
+  "node.hostStats": [Scope.read],
+  "node.runnerInventory.changed": [Scope.read],
 };
 
 /** Unknown events are not delivered (fail closed). */

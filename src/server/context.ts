@@ -3,6 +3,7 @@ import type { ExecApprovals } from "../agents/tools/approvals/index.js";
 import type { GatewayTools } from "../agents/tools/gateway-tools.js";
 import type { ChannelManager } from "../channels/manager.js";
 import type { DeviceService } from "../devices/device-service.js";
+import type { NodeService } from "../nodes/node-service.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import type { EventLoopMonitor } from "../infra/event-loop.js";
 import type { MethodRegistry } from "../methods/registry.js";
@@ -61,6 +62,8 @@ export type GatewayContext = {
   readonly channels?: ChannelManager;
   /** Device identities: pairing, device tokens, and which connections each device holds. */
   readonly devices?: DeviceService;
+  /** Nodes: connected capability hosts, their approved surfaces and the invokes waiting on them. */
+  readonly nodes?: NodeService;
   readonly advertisedEvents: readonly string[];
   /** Requests being handled right now; a restart waits for them (bounded). */
   activeRequests: number;

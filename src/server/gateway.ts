@@ -26,6 +26,7 @@ import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPh
 import type { BreakerState } from "./boot-history.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
 import { DeviceService } from "../devices/device-service.js";
+import { NodeService } from "../nodes/node-service.js";
 import { killLeftoverCommands } from "../agents/tools/exec/leftovers.js";
 import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
@@ -40,6 +41,7 @@ export const ADVERTISED_EVENTS = [
   "connect.challenge", "agent", "chat", "chat.metadata.changed", "session.message", "session.tool", "sessions.changed",
   "presence", "tick", "shutdown", "health", "exec.approval.requested", "exec.approval.resolved",
   "device.pair.requested", "device.pair.resolved", "device.pair.changed",
+  "node.pair.requested", "node.pair.resolved", "node.hostStats", "node.runnerInventory.changed", "node.invoke.cancel", "node.invoke.request",
 ] as const;
 
 export type GatewayOptions = {
@@ -162,6 +164,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tools,
     channels,
     devices: new DeviceService(opts.stateDir, events),
+    nodes: new NodeService(opts.stateDir, events),
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,
@@ -252,6 +255,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       await closed;
       detachAgents();
       context.devices?.close();
+      context.nodes?.close();
       if (!opts.agents) await closeAgentStack(stack, AGENT_DRAIN_MS);
       eventLoop.stop();
       log.info(`gateway stopped (${reason})`);

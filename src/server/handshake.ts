@@ -20,6 +20,8 @@ import type { GatewayConnection } from "./connection.js";
 import { uptimeMs, type GatewayContext } from "./context.js";
 import { sessionDefaults } from "../agents/session-key.js";
 import type { PresenceEntry } from "./presence.js";
+import type { NodeService } from "../nodes/node-service.js";
+import type { NodeDeclaration } from "../nodes/types.js";
 
 export type ConnectOutcome =
   | { ok: true; info: ConnectionInfo; hello: unknown; presence: { key: string; entry: PresenceEntry } | null }
@@ -120,9 +122,9 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     if (!params.device) {
       return fail({ code: ErrorCodes.notPaired, message: "device identity required", details: { code: "DEVICE_IDENTITY_REQUIRED" } });
     }
-    const message = "pairing required: device is not approved yet";
-    const details = { code: "PAIRING_REQUIRED", reason: "not-paired", deviceId: params.device.id, requestedRole: role, requestedScopes: params.scopes ?? [], remediationHint: "This gateway does not pair nodes yet." };
-    return fail({ code: ErrorCodes.notPaired, message, details }, CloseCode.policy, message);
+    if (!gateway.devices || !gateway.nodes) {
+      return fail({ code: ErrorCodes.unavailable, message: "this gateway does not accept nodes" }, CloseCode.policy, "nodes unavailable");
+    }
   }
 
   let device: Extract<Admission, { ok: true }> | null = null;
@@ -153,7 +155,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     return authFailure(result.reason);
   }
 
-  const scopes = new Set((params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
+  const scopes = new Set(role === "node" ? [] : (params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
   const info: ConnectionInfo = {
     connId: conn.connId,
     role,
@@ -169,9 +171,12 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     ...(device ? { deviceId: device.deviceId } : {}),
   };
 
+  if (role === "node" && device && gateway.nodes) await registerNode(conn, gateway.nodes, params, device.deviceId);
+
+  const nodeDeviceId = role === "node" ? device?.deviceId : undefined;
   const presence = EPHEMERAL_MODES.has(params.client.mode)
     ? null
-    : { key: params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, conn, [...scopes]) };
+    : { key: nodeDeviceId ?? params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, conn, [...scopes], nodeDeviceId) };
   const hello = buildHello(gateway, conn.connId, info, presence?.entry, device?.deviceToken ? { deviceToken: device.deviceToken, issuedAtMs: device.issuedAtMs! } : undefined);
   return { ok: true, info, hello, presence };
 }
@@ -181,7 +186,36 @@ function authFailure(reason: AuthFailureReason, retryAfterMs?: number): ConnectO
   return fail(error, CloseCode.policy, error.message);
 }
 
-function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes: string[]): PresenceEntry {
+/**
+ * Makes an admitted node reachable: its declaration goes to the node registry (which opens a
+ * capability request for a new or widened surface) and leaves it when the socket closes.
+ */
+async function registerNode(conn: GatewayConnection, nodes: NodeService, params: ConnectParams, nodeId: string): Promise<void> {
+  const c = params.client;
+  const p = params as ConnectParams & { permissions?: Record<string, boolean>; pathEnv?: string };
+  const decl: NodeDeclaration = {
+    nodeId,
+    clientId: c.id,
+    clientMode: c.mode,
+    ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
+    ...(c.platform !== undefined ? { platform: c.platform } : {}),
+    ...(c.version !== undefined ? { version: c.version } : {}),
+    ...(c.deviceFamily !== undefined ? { deviceFamily: c.deviceFamily } : {}),
+    ...(c.modelIdentifier !== undefined ? { modelIdentifier: c.modelIdentifier } : {}),
+    ...(conn.isLoopback ? {} : { remoteIp: conn.remoteIp }),
+    caps: [...new Set(params.caps ?? [])],
+    commands: [...new Set((params as { commands?: string[] }).commands ?? [])],
+    ...(p.permissions ? { permissions: p.permissions } : {}),
+    ...(p.pathEnv !== undefined ? { pathEnv: p.pathEnv } : {}),
+  };
+  const send = (event: string, payload: unknown) => void conn.sendText(JSON.stringify({ type: "event", event, payload }), true);
+  const local = conn.isLoopback && !FORWARD_HEADERS.some((h) => conn.headers[h] !== undefined);
+  await nodes.connected(decl, conn.connId, send, { silent: local });
+  if (conn.ws.readyState !== conn.ws.OPEN) nodes.disconnected(nodeId, conn.connId);
+  else conn.ws.once("close", () => nodes.disconnected(nodeId, conn.connId));
+}
+
+function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes: string[], deviceId?: string): PresenceEntry {
   const now = Date.now();
   const c = params.client;
   const host = c.displayName ?? c.id;
@@ -199,6 +233,7 @@ function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes
     ts: now,
     onlineSince: now,
     roles: [params.role ?? "operator"],
+    ...(deviceId ? { deviceId } : {}),
     scopes,
     ...(c.instanceId ? { instanceId: c.instanceId } : {}),
     text: `${host} · app ${c.version} · mode ${c.mode} · reason connect`,

@@ -126,4 +126,26 @@ export const stateMigrations: readonly string[] = [
   );
   CREATE INDEX device_pairing_requests_by_device ON device_pairing_requests (device_id);
   `,
+  `
+  -- Approved node capability surfaces (protocol §6.3, second layer): one row per node id (the
+  -- node's device id) with the caps and commands an operator approved, and what the node last
+  -- declared about itself. caps, commands and permissions are JSON.
+  CREATE TABLE nodes (
+    node_id TEXT PRIMARY KEY,
+    display_name TEXT,
+    platform TEXT,
+    version TEXT,
+    device_family TEXT,
+    model_identifier TEXT,
+    client_id TEXT,
+    client_mode TEXT,
+    caps TEXT NOT NULL DEFAULT '[]',
+    commands TEXT NOT NULL DEFAULT '[]',
+    permissions TEXT,
+    created_at INTEGER NOT NULL,
+    approved_at INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    last_seen_reason TEXT
+  );
+  `,
 ];
