@@ -12,6 +12,8 @@
 # Check 10 (IRC) also runs ngircd (apt-get install ngircd) on a free loopback port and a second gateway of
 # ours with channels.irc pointing at it. Check 11 (Telegram) runs the tests' Telegram Bot API stand-in
 # (scripts/conformance/telegram-stand-in.mjs) and a third gateway of ours with channels.telegram pointing at it.
+# Check 12 (nodes) runs the official node host (`openclaw node run`) against the main gateway and approves it
+# with our CLI (dist/openclaw.mjs).
 #
 # Environment knobs:
 #   CONFORMANCE_TIMEOUT=<s>   per-command timeout (default 90)
@@ -88,6 +90,8 @@ WATCH_PID=
 # Check 11's processes: the Telegram Bot API stand-in, a gateway of ours with a Telegram channel.
 TG_API_PID=
 TG_GW_PID=
+# Check 12's process: the official node host (its own process group; see start_node_host).
+NODE_PID=
 FAILED=0
 PASSED=0
 GW_DEATH_NOTED=0
@@ -147,6 +151,19 @@ stop_telegram_side() {
   TG_API_PID=
 }
 
+stop_node_host() { # SIGTERM to the node host's whole process group, SIGKILL after 5 s
+  local i
+  [ -n "$NODE_PID" ] || return 0
+  kill -TERM -- "-$NODE_PID" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do
+    kill -0 -- "-$NODE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$NODE_PID" 2>/dev/null
+  wait "$NODE_PID" 2>/dev/null
+  NODE_PID=
+}
+
 cleanup() {
   if [ -n "$FOLLOW_PID" ]; then
     kill "$FOLLOW_PID" 2>/dev/null
@@ -154,6 +171,7 @@ cleanup() {
   fi
   stop_irc_side
   stop_telegram_side
+  stop_node_host
   stop_gateway 10
   [ -n "${STANDIN_PID:-}" ] && kill "$STANDIN_PID" 2>/dev/null
   if [ "$FAILED" -eq 0 ] && [ "${CONFORMANCE_KEEP:-0}" != 1 ] && [ "$PASSED" -gt 0 ]; then
@@ -869,6 +887,126 @@ fi
 end
 
 stop_telegram_side
+
+# ---------------------------------------------------------------------------------------------------------
+# 12. nodes: the official node host (`openclaw node run`) against our main gateway, approved with OUR CLI
+# ---------------------------------------------------------------------------------------------------------
+# The node host runs with its own throwaway HOME and the gateway token; it connects with a signed device
+# (approved silently on loopback), then its command surface waits for the owner's approval (node.pair.requested).
+# 12a sees that request in our node.pair.list through the official CLI, 12b approves it with our CLI, 12c/12d
+# invoke system.which on the node through the official CLI and through ours.
+NODE_HOME=$TMP/node-host
+NODE_CONSOLE=$TMP/node-host.console
+NODE_SETUP_ERROR=
+NODE_REQUEST_ID=
+NODE_ID=
+mkdir -p "$NODE_HOME"
+
+start_node_host() { # in its own process group (setsid), so stop_node_host can stop all of its processes
+  printf '%s\n' "openclaw node run --host 127.0.0.1 --port $PORT   (HOME=node-host, OPENCLAW_GATEWAY_TOKEN=<token>)" >"$OUT/node_host.cmd"
+  env HOME="$NODE_HOME" OPENCLAW_GATEWAY_TOKEN="$TOKEN" NO_COLOR=1 \
+    setsid bash "$PEER" node run --host 127.0.0.1 --port "$PORT" >"$NODE_CONSOLE" 2>&1 </dev/null &
+  NODE_PID=$!
+}
+
+# ours() <name> <args...>: runs OUR CLI (dist/openclaw.mjs) against the main gateway; files like peer().
+ours() {
+  local name=$1
+  shift
+  env HOME="$TMP/peer" NO_COLOR=1 \
+    timeout -k 5 "$CMD_TIMEOUT" node "$REPO/dist/openclaw.mjs" "$@" --url "ws://127.0.0.1:$PORT" --token "$TOKEN" \
+    >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null
+  echo $? >"$OUT/$name.rc"
+  printf '%s\n' "node dist/openclaw.mjs $* --url ws://127.0.0.1:$PORT --token <token>" >"$OUT/$name.cmd"
+}
+
+begin 12a "the official node host connects; its pending request shows in node.pair.list (openclaw gateway call node.pair.list --json)"
+start_node_host
+for ((n = 0; n < 20; n++)); do # each official CLI call takes ~2 s: up to ~40 s
+  peer node_pair_list gateway call node.pair.list --json
+  if [ "$(rc_of node_pair_list)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/node_pair_list.out" \
+    'Array.isArray(d.pending) && d.pending.some(r => Array.isArray(r.commands) && r.commands.includes("system.which"))' 2>/dev/null; then
+    break
+  fi
+  kill -0 "$NODE_PID" 2>/dev/null || { NODE_SETUP_ERROR="the official node host exited (its output: node-host.console)"; break; }
+  sleep 1
+done
+if [ -z "$NODE_SETUP_ERROR" ]; then
+  NODE_REQUEST_ID=$(node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));const r=(d.pending||[]).find(r=>Array.isArray(r.commands)&&r.commands.includes("system.which"));if(r)process.stdout.write(`${r.requestId} ${r.nodeId}`)' "$OUT/node_pair_list.out" 2>/dev/null)
+  NODE_ID=${NODE_REQUEST_ID#* }
+  NODE_REQUEST_ID=${NODE_REQUEST_ID%% *}
+  export NODE_ID
+  [ -n "$NODE_REQUEST_ID" ] && [ -n "$NODE_ID" ] || NODE_SETUP_ERROR="node.pair.list showed no pending request with system.which (and a requestId/nodeId) within ~40 s"
+fi
+if [ -n "$NODE_SETUP_ERROR" ]; then
+  fail_reason "$NODE_SETUP_ERROR"
+  dump node_pair_list "$NODE_CONSOLE"
+else
+  peer node_pending nodes pending --json
+  expect_rc node_pending 0
+  expect_contains node_pending "$NODE_REQUEST_ID"
+fi
+end
+
+node_check_setup() { # every later node check fails, without running anything, when 12a did
+  if [ -n "$NODE_SETUP_ERROR" ]; then
+    fail_reason "not run: the node setup (12a) failed: $NODE_SETUP_ERROR"
+    return 1
+  fi
+}
+
+begin 12b "our CLI nodes approve <requestId>; openclaw nodes status (--json) shows the node paired and connected"
+if node_check_setup; then
+  ours node_approve nodes approve "$NODE_REQUEST_ID"
+  expect_rc node_approve 0
+  for ((n = 0; n < 10; n++)); do
+    peer node_status_json nodes status --json
+    if [ "$(rc_of node_status_json)" = 0 ] && node "$HELPERS/json-assert.mjs" "$OUT/node_status_json.out" \
+      'Array.isArray(d.nodes) && d.nodes.some(x => x.nodeId === process.env.NODE_ID && x.connected === true && x.paired === true)' 2>/dev/null; then
+      break
+    fi
+    sleep 1
+  done
+  expect_rc node_status_json 0
+  expect_json node_status_json 'Array.isArray(d.nodes) && d.nodes.some(x => x.nodeId === process.env.NODE_ID && x.connected === true && x.paired === true)' \
+    "nodes[] has no entry {nodeId:$NODE_ID, connected:true, paired:true}"
+  peer node_status nodes status
+  expect_rc node_status 0
+  # (the table wraps the 64-character node id inside its ID column, so only its start is looked for)
+  expect_line node_status '^Known: 1 · Paired: 1 · Connected: 1$' 'no "Known: 1 · Paired: 1 · Connected: 1" summary line'
+  expect_contains node_status "${NODE_ID:0:16}"
+  expect_line node_status 'paired · connected' 'the status table has no "paired · connected" status'
+fi
+end
+
+begin 12c "openclaw nodes invoke --command system.which --params '{\"bins\":[\"sh\"]}': the node's answer (a path ending in /sh)"
+if node_check_setup; then
+  peer node_invoke nodes invoke --node "$NODE_ID" --command system.which --params '{"bins":["sh"]}'
+  expect_rc node_invoke 0
+  expect_line node_invoke '/sh"?$|/sh"' 'the answer has no path ending in /sh'
+  peer node_invoke_json nodes invoke --node "$NODE_ID" --command system.which --params '{"bins":["sh"]}' --json
+  expect_rc node_invoke_json 0
+  expect_json node_invoke_json 'd.ok === true && d.payload && /\/sh$/.test(d.payload.bins.sh)' 'result is not {ok:true, payload:{bins:{sh:"…/sh"}}}'
+fi
+end
+
+begin 12d "our CLI nodes invoke --command system.which gives the same answer"
+if node_check_setup; then
+  ours node_invoke_ours nodes invoke --node "$NODE_ID" --command system.which --params '{"bins":["sh"]}' --json
+  expect_rc node_invoke_ours 0
+  expect_json node_invoke_ours 'd.ok === true && d.payload && /\/sh$/.test(d.payload.bins.sh)' 'result is not {ok:true, payload:{bins:{sh:"…/sh"}}}'
+  if [ "$(rc_of node_invoke_ours)" = 0 ] && [ "$(rc_of node_invoke_json)" = 0 ]; then
+    SH_OFFICIAL=$(node -e 'try{process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).payload.bins.sh))}catch{}' "$OUT/node_invoke_json.out")
+    SH_OURS=$(node -e 'try{process.stdout.write(String(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).payload.bins.sh))}catch{}' "$OUT/node_invoke_ours.out")
+    if [ "$SH_OFFICIAL" != "$SH_OURS" ]; then
+      fail_reason "our CLI's answer ($SH_OURS) differs from the official CLI's ($SH_OFFICIAL)"
+      dump node_invoke_json node_invoke_ours
+    fi
+  fi
+fi
+end
+
+stop_node_host
 
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
 # embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.

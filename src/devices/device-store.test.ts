@@ -2,36 +2,14 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempStateStores } from "../store/test-helpers.js";
 import { stateDbPath } from "../store/channel-store.js";
 import { stateMigrations } from "../store/state-migrations.js";
 import { DeviceStore, hashDeviceToken } from "./device-store.js";
 import type { PairedDevice, PairingRequest } from "./types.js";
 
-const dirs: string[] = [];
-const open: DeviceStore[] = [];
-after(() => {
-  for (const s of open) {
-    try {
-      s.close();
-    } catch {
-      // already closed by the test
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempStateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "ocgw-devstore-"));
-  dirs.push(dir);
-  return dir;
-}
-
-async function openStore(dir = tempStateDir()): Promise<DeviceStore> {
-  const store = await DeviceStore.open(dir);
-  open.push(store);
-  return store;
-}
+const { tempStateDir, open: openStore } = tempStateStores("ocgw-devstore-", (dir) => DeviceStore.open(dir));
 
 const NOW = 1_760_000_000_000;
 

@@ -4,8 +4,8 @@
  * operator approves that surface (`node.pair.approve`) before its commands can be invoked.
  */
 
-/** What a node declares about itself in `connect` (client fields plus caps/commands/…). */
-export type NodeDeclaration = {
+/** What a node says about itself in `connect` (client fields plus caps/commands/…). */
+type NodeClientFacts = {
   nodeId: string;
   clientId: string;
   clientMode: string;
@@ -18,8 +18,9 @@ export type NodeDeclaration = {
   caps: string[];
   commands: string[];
   permissions?: Record<string, boolean>;
-  pathEnv?: string;
 };
+
+export type NodeDeclaration = NodeClientFacts & { pathEnv?: string };
 
 /** An approved node surface, stored durably (`nodes` table). */
 export type PairedNode = {
@@ -41,20 +42,8 @@ export type PairedNode = {
 };
 
 /** A node surface waiting for the operator (broadcast as `node.pair.requested`). */
-export type NodePairingRequest = {
+export type NodePairingRequest = NodeClientFacts & {
   requestId: string;
-  nodeId: string;
-  clientId: string;
-  clientMode: string;
-  displayName?: string;
-  platform?: string;
-  version?: string;
-  deviceFamily?: string;
-  modelIdentifier?: string;
-  remoteIp?: string;
-  caps: string[];
-  commands: string[];
-  permissions?: Record<string, boolean>;
   requiredApproveScopes: string[];
   silent?: boolean;
   ts: number;

@@ -2,34 +2,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempStateStores } from "./test-helpers.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { ChannelStore, stateDbPath, type NewOutbound } from "./channel-store.js";
 
-const dirs: string[] = [];
-const open: ChannelStore[] = [];
-after(() => {
-  for (const s of open) {
-    try {
-      s.close();
-    } catch {
-      // already closed by the test
-    }
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempStateDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "ocgw-chstore-"));
-  dirs.push(dir);
-  return dir;
-}
-
-async function openStore(dir = tempStateDir()): Promise<ChannelStore> {
-  const store = await ChannelStore.open(dir);
-  open.push(store);
-  return store;
-}
+const { tempStateDir, open: openStore } = tempStateStores("ocgw-chstore-", (dir) => ChannelStore.open(dir));
 
 function reply(conversationId: string, text: string, extra: Partial<NewOutbound> = {}): NewOutbound {
   return { channel: "telegram", accountId: "default", conversationId, kind: "text", text, ...extra };
