@@ -672,12 +672,15 @@ if [ -n "$IRC_SETUP_ERROR" ]; then
 fi
 end
 
-irc_check_setup() { # every later IRC check fails, without running anything, when 10a did
-  if [ -n "$IRC_SETUP_ERROR" ]; then
-    fail_reason "not run: the IRC setup (10a) failed: $IRC_SETUP_ERROR"
+# A section's later checks fail without running anything when its setup check did.
+setup_ok() { # setup_ok "<setup error, empty when fine>" "<which setup>"
+  if [ -n "$1" ]; then
+    fail_reason "not run: $2 failed: $1"
     return 1
   fi
 }
+
+irc_check_setup() { setup_ok "$IRC_SETUP_ERROR" "the IRC setup (10a)"; }
 
 begin 10b "openclaw channels status --probe: the IRC account is connected and its probe works"
 if irc_check_setup; then
@@ -825,12 +828,7 @@ if [ -n "$TG_SETUP_ERROR" ]; then
 fi
 end
 
-tg_check_setup() { # every later Telegram check fails, without running anything, when 11a did
-  if [ -n "$TG_SETUP_ERROR" ]; then
-    fail_reason "not run: the Telegram setup (11a) failed: $TG_SETUP_ERROR"
-    return 1
-  fi
-}
+tg_check_setup() { setup_ok "$TG_SETUP_ERROR" "the Telegram setup (11a)"; }
 
 # tg_expect_sent <name> <text>: the stand-in got exactly one sendMessage to chat $TG_CHAT with exactly <text>;
 # sets TG_SENT_ID to the message_id it answered with (empty when none).
@@ -948,12 +946,7 @@ else
 fi
 end
 
-node_check_setup() { # every later node check fails, without running anything, when 12a did
-  if [ -n "$NODE_SETUP_ERROR" ]; then
-    fail_reason "not run: the node setup (12a) failed: $NODE_SETUP_ERROR"
-    return 1
-  fi
-}
+node_check_setup() { setup_ok "$NODE_SETUP_ERROR" "the node setup (12a)"; }
 
 begin 12b "our CLI nodes approve <requestId>; openclaw nodes status (--json) shows the node paired and connected"
 if node_check_setup; then
