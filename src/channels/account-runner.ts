@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../infra/logger.js";
 import type { ChannelStore } from "../store/channel-store.js";
+import { pause } from "./pause.js";
 import type { ChannelAdapter, ChannelConnection, ConnectionEnd, InboundMessage, ResolvedAccount } from "./types.js";
 
 const STABLE_AFTER_MS = 60_000;
@@ -50,19 +51,6 @@ function backoffMs(attempt: number, retryAfterMs: number | undefined): number {
   const exp = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
   const jittered = exp * (0.8 + Math.random() * 0.4);
   return Math.max(MIN_BACKOFF_MS, retryAfterMs ?? 0, jittered);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function endOfError(err: unknown): ConnectionEnd {
@@ -203,7 +191,7 @@ export class AccountRunner {
       this.snap.lastError = end.error ?? "disconnected";
       const delay = backoffMs(attempt, end.retryAfterMs);
       log.warn(`${this.channel}/${this.resolved.accountId} disconnected (${this.snap.lastError}); reconnecting in ${Math.round(delay / 100) / 10} s`);
-      await sleep(delay, signal);
+      await pause(delay, signal);
     }
   }
 
@@ -257,7 +245,7 @@ export class AccountRunner {
       } catch (err) {
         if (attempt >= RECEIVE_RETRIES_MS.length || signal.aborted) throw err;
         this.deps.log.warn(`${this.channel}/${this.resolved.accountId}: could not store an inbound message (${(err as Error).message}); retrying`);
-        await sleep(RECEIVE_RETRIES_MS[attempt], signal);
+        await pause(RECEIVE_RETRIES_MS[attempt], signal);
       }
     }
   }

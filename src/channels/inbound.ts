@@ -124,11 +124,11 @@ export class InboundProcessor {
     const { store } = this.deps;
     const config = this.deps.config();
     const { resolved } = live.runner;
-    const agentId = this.route(row, message, live, undefined).agentId;
+    const baseRoute = this.route(row, message, live, undefined);
     const decision: AccessDecision = decideAccess({ ...message, text: message.text.slice(0, MENTION_SCAN_CHARS) }, {
       access: resolved.access,
       approvedSenders: store.approvedSenders(row.channel, row.accountId),
-      mentionPatterns: mentionPatterns(config, agentId, resolved.access.mentionPatterns),
+      mentionPatterns: mentionPatterns(config, baseRoute.agentId, resolved.access.mentionPatterns),
       normalize: (raw) => live.adapter.normalizeAllowEntry(raw),
       senderMatches: live.adapter.senderMatches?.bind(live.adapter),
     });
@@ -154,7 +154,8 @@ export class InboundProcessor {
       if (replies.length > 0) this.deps.delivery.wake(row.channel, row.accountId, replies[0].conversationId);
       return null;
     }
-    const route = this.route(row, message, live, decision.kind === "dispatch" ? decision.topicAgentId : undefined);
+    // Only a forum topic with its own agent routes differently from the base route.
+    const route = decision.kind === "dispatch" && decision.topicAgentId ? this.route(row, message, live, decision.topicAgentId) : baseRoute;
     if (decision.kind === "history") {
       if (resolved.access.historyLimit === 0) {
         store.finishInbound(row.id, "drop:history-off");

@@ -19,7 +19,8 @@ export function invalid(message: string): GatewayError {
   return new GatewayError({ code: ErrorCodes.invalidRequest, message });
 }
 
-async function asRequest<T>(work: () => Promise<T>): Promise<T> {
+/** Runs channel work for an RPC: a plain error (a bad target, an unknown account) becomes INVALID_REQUEST. */
+export async function asRequest<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

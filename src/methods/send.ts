@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
 import type { ChannelManager } from "../channels/manager.js";
-import { channelsOf, invalid } from "./channels-control.js";
+import { asRequest, channelsOf, invalid } from "./channels-control.js";
 import { defineMethod } from "./registry.js";
 
 const Opt = Type.Optional;
@@ -41,12 +41,8 @@ export function textWithMedia(message: string | undefined, media: string[]): str
   return [message ?? "", ...media.map((url) => `Attachment: ${url}`)].filter((s) => s.trim() !== "").join("\n");
 }
 
-async function sendOutbound(manager: ChannelManager, req: OutboundRequest) {
-  try {
-    return { runId: req.idempotencyKey, ...(await manager.sendMessage(req)) };
-  } catch (err) {
-    throw invalid((err as Error).message);
-  }
+function sendOutbound(manager: ChannelManager, req: OutboundRequest) {
+  return asRequest(async () => ({ runId: req.idempotencyKey, ...(await manager.sendMessage(req)) }));
 }
 
 export const sendMethod = defineMethod({

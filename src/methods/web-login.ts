@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { compileSchema } from "../protocol/validate.js";
 import { Scope } from "../protocol/scopes.js";
-import { channelsOf, invalid } from "./channels-control.js";
+import { asRequest, channelsOf } from "./channels-control.js";
 import { defineMethod } from "./registry.js";
 
 const Opt = Type.Optional;
@@ -23,26 +23,18 @@ const WaitParams = compileSchema(
 
 const clamp = (ms: number | undefined) => Math.min(MAX_TIMEOUT_MS, Math.max(1000, ms ?? DEFAULT_TIMEOUT_MS));
 
-async function guarded<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw invalid((err as Error).message);
-  }
-}
-
 /** QR login for channels that link as a device (WhatsApp). */
 export const webLoginStartMethod = defineMethod({
   name: "web.login.start",
   scope: Scope.admin,
   params: StartParams,
   handler: ({ params, gateway }) =>
-    guarded(() => channelsOf(gateway).loginStart(params.channel ?? "whatsapp", params.accountId || undefined, { force: params.force === true, timeoutMs: clamp(params.timeoutMs) })),
+    asRequest(() => channelsOf(gateway).loginStart(params.channel ?? "whatsapp", params.accountId || undefined, { force: params.force === true, timeoutMs: clamp(params.timeoutMs) })),
 });
 
 export const webLoginWaitMethod = defineMethod({
   name: "web.login.wait",
   scope: Scope.admin,
   params: WaitParams,
-  handler: ({ params, gateway }) => guarded(() => channelsOf(gateway).loginWait(params.channel ?? "whatsapp", params.accountId || undefined, clamp(params.timeoutMs))),
+  handler: ({ params, gateway }) => asRequest(() => channelsOf(gateway).loginWait(params.channel ?? "whatsapp", params.accountId || undefined, clamp(params.timeoutMs))),
 });

@@ -30,6 +30,11 @@ export type ConnectOutcome =
 const EPHEMERAL_MODES = new Set(["cli", "backend", "probe"]);
 const FORWARD_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"];
 
+/** A proxy relayed this connection: its socket address says nothing about the client. */
+function isForwarded(conn: GatewayConnection): boolean {
+  return FORWARD_HEADERS.some((h) => conn.headers[h] !== undefined);
+}
+
 function hostIsLocal(host: string | undefined): boolean {
   if (!host) return false;
   const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
@@ -135,7 +140,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
       nonce: conn.nonce,
       remoteIp: conn.remoteIp,
       isLoopback: conn.isLoopback,
-      forwarded: FORWARD_HEADERS.some((h) => conn.headers[h] !== undefined),
+      forwarded: isForwarded(conn),
       hostIsLocal: hostIsLocal(conn.headers.host),
       ...(origin ? { browserOrigin: origin } : {}),
       sharedSecretOk: result.ok,
@@ -209,7 +214,7 @@ async function registerNode(conn: GatewayConnection, nodes: NodeService, params:
     ...(p.pathEnv !== undefined ? { pathEnv: p.pathEnv } : {}),
   };
   const send = (event: string, payload: unknown) => void conn.sendText(JSON.stringify({ type: "event", event, payload }), true);
-  const local = conn.isLoopback && !FORWARD_HEADERS.some((h) => conn.headers[h] !== undefined);
+  const local = conn.isLoopback && !isForwarded(conn);
   await nodes.connected(decl, conn.connId, send, { silent: local });
   if (conn.ws.readyState !== conn.ws.OPEN) nodes.disconnected(nodeId, conn.connId);
   else conn.ws.once("close", () => nodes.disconnected(nodeId, conn.connId));

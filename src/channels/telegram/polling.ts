@@ -4,7 +4,7 @@ import type { TelegramAccount } from "./account.js";
 import { ALLOWED_UPDATES, apiSignal } from "./api.js";
 import { botApiFailure, describeBotApiError, TOKEN_REFUSED } from "./errors.js";
 import { normalizeUpdate, type BotIdentity } from "./normalize.js";
-import { pause } from "./pause.js";
+import { pause } from "../pause.js";
 
 /** Durable state key: the next `offset` to ask getUpdates for (last committed update_id + 1). */
 export const OFFSET_KEY = "offset";

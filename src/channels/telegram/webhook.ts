@@ -3,7 +3,7 @@ import type { ConnectContext, ConnectionEnd } from "../types.js";
 import type { TelegramAccount, WebhookSettings } from "./account.js";
 import { ALLOWED_UPDATES, apiSignal } from "./api.js";
 import { botApiFailure, describeBotApiError, TOKEN_REFUSED } from "./errors.js";
-import { pause } from "./pause.js";
+import { pause } from "../pause.js";
 
 function sameUrl(a: string, b: string): boolean {
   try {
