@@ -999,6 +999,14 @@ if node_check_setup; then
 fi
 end
 
+begin 12e "openclaw approvals get --node <id> --json: the node's own approvals document, relayed by our gateway (exec.approvals.node.get)"
+if node_check_setup; then
+  peer node_approvals approvals get --node "$NODE_ID" --json
+  expect_rc node_approvals 0
+  expect_json node_approvals 'd && typeof d.hash === "string" && d.file && d.file.version === 1' 'result has no hash and no version-1 file'
+fi
+end
+
 stop_node_host
 
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that

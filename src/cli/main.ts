@@ -97,13 +97,15 @@ function addApprovalsCommands(program: Command): void {
     .option("--always", "allow-always: remember this exact command in this directory")
     .action(async (id: string, opts) => (await cmd()).approvalsResolveCommand(id, opts.always ? "allow-always" : "allow-once", opts));
   addClientOptions(approvals.command("deny <id>").description("refuse a pending command")).action(async (id: string, opts) => (await cmd()).approvalsResolveCommand(id, "deny", opts));
-  addClientOptions(approvals.command("get").description("print the exec approvals file (local state dir, or --gateway for the running gateway's)"))
+  addClientOptions(approvals.command("get").description("print the exec approvals file (local state dir, --gateway for the running gateway's, --node for a node's)"))
     .option("--gateway", "ask the running gateway (exec.approvals.get)")
+    .option("--node <id|name|ip>", "a paired node's own approvals (exec.approvals.node.get)")
     .action(async (opts) => (await cmd()).approvalsGetCommand(opts));
   addClientOptions(approvals.command("set").description("replace the exec approvals file with a JSON5 document (--file or --stdin)"))
     .option("--file <path>", "read the document from this file")
     .option("--stdin", "read the document from stdin")
     .option("--gateway", "replace the running gateway's (exec.approvals.set)")
+    .option("--node <id|name|ip>", "replace a paired node's own approvals (exec.approvals.node.set)")
     .action(async (opts) => (await cmd()).approvalsSetCommand(opts));
   const grants = approvals.command("grants").description("standing grants made by allow-always answers");
   addClientOptions(grants.command("list").description("list standing grants, most recently used first"))
@@ -163,7 +165,7 @@ function addNodeCommands(program: Command): void {
   addClientOptions(nodes.command("reject <requestId>").description("reject a node capability request")).action(async (requestId: string, opts) => (await cmd()).nodesRejectCommand(requestId, opts));
   addClientOptions(nodes.command("describe <nodeId>").description("one node in detail")).action(async (nodeId: string, opts) => (await cmd()).nodesDescribeCommand(nodeId, opts));
   addClientOptions(nodes.command("invoke").description("run a command on a node and print its answer"))
-    .option("--node <id>", "node id")
+    .option("--node <id|name|ip>", "the node: its id, display name or IP")
     .option("--command <command>", "the node command, e.g. system.which")
     .option("--params <json>", "the command's params as JSON")
     .option("--invoke-timeout <ms>", "how long the node may take", "15000")

@@ -8,6 +8,7 @@ import { messageActionMethod, sendMethod } from "./send.js";
 import { webLoginStartMethod, webLoginWaitMethod } from "./web-login.js";
 import { deviceMethods } from "./devices.js";
 import { nodeMethods } from "./nodes.js";
+import { nodeExecApprovalMethods } from "./node-exec-approvals.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
   sessionsDescribeMethod,
@@ -58,6 +59,7 @@ export function createCoreRegistry(): MethodRegistry {
     webLoginWaitMethod,
     ...deviceMethods,
     ...nodeMethods,
+    ...nodeExecApprovalMethods,
     agentMethod,
     agentWaitMethod,
     agentIdentityMethod,

@@ -3,6 +3,8 @@ import { ErrorCodes, GatewayError, missingScopeError, unavailable } from "../pro
 import { compileSchema } from "../protocol/validate.js";
 import { Scope, scopeSatisfied } from "../protocol/scopes.js";
 import { invokeScope, type NodeService } from "../nodes/node-service.js";
+import { PENDING_WORK_TYPES } from "../nodes/pending-work.js";
+import { forwardableSystemRunParams } from "../nodes/system-run-params.js";
 import type { ConnectionInfo } from "../server/connection-info.js";
 import type { GatewayContext } from "../server/context.js";
 import { EmptyParams, defineMethod } from "./registry.js";
@@ -41,10 +43,23 @@ const InvokeResultParams = compileSchema(
     { additionalProperties: false },
   ),
 );
+const MAX_PROGRESS_CHUNK_BYTES = 16_384;
 const InvokeProgressParams = compileSchema(
   Type.Object({ invokeId: NonEmpty, nodeId: NonEmpty, seq: Type.Integer({ minimum: 0 }), chunk: Type.String({ maxLength: 16384 }) }, { additionalProperties: false }),
 );
 const NodeEventParams = compileSchema(Type.Object({ event: NonEmpty, payload: Type.Optional(Type.Unknown()), payloadJSON: Type.Optional(Type.String()) }, { additionalProperties: false }));
+const PendingEnqueueParams = compileSchema(
+  Type.Object(
+    {
+      nodeId: NonEmpty,
+      type: Type.Union(PENDING_WORK_TYPES.map((t) => Type.Literal(t))),
+      priority: Type.Optional(Type.Union([Type.Literal("normal"), Type.Literal("high")])),
+      expiresInMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+      wake: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+);
 const PendingAckParams = compileSchema(Type.Object({ ids: Type.Array(NonEmpty, { minItems: 1 }) }, { additionalProperties: false }));
 const PendingDrainParams = compileSchema(Type.Object({ maxItems: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })) }, { additionalProperties: false }));
 const SkillsUpdateParams = compileSchema(
@@ -116,6 +131,7 @@ export const nodePairApproveMethod = defineMethod({
   params: RequestParams,
   async handler({ params, gateway, client }) {
     const nodes = nodesOf(gateway);
+    await nodes.store(); // requests pending before a restart are loaded with the store
     const request = nodes.getRequest(params.requestId);
     if (!request) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: "unknown requestId" });
     for (const scope of request.requiredApproveScopes) {
@@ -179,7 +195,7 @@ export const nodeInvokeMethod = defineMethod({
     nodesOf(gateway).invoke({
       nodeId: params.nodeId,
       command: params.command,
-      ...(params.params !== undefined ? { params: params.params } : {}),
+      ...(params.params !== undefined ? { params: params.command === "system.run" ? forwardableSystemRunParams(params.params) : params.params } : {}),
       ...(params.timeoutMs !== undefined ? { timeoutMs: params.timeoutMs } : {}),
       idempotencyKey: params.idempotencyKey,
       ...(params.sessionKey ? { sessionKey: params.sessionKey } : {}),
@@ -208,7 +224,9 @@ export const nodeInvokeProgressMethod = defineMethod({
   handler({ params, gateway, client }) {
     const nodeId = callerNode(client);
     if (params.nodeId !== nodeId) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: "nodeId mismatch" });
-    return { ok: true, invokeId: params.invokeId, active: nodesOf(gateway).hasInvoke(params.invokeId) };
+    if (Buffer.byteLength(params.chunk, "utf8") > MAX_PROGRESS_CHUNK_BYTES) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `progress chunk too large (at most ${MAX_PROGRESS_CHUNK_BYTES} bytes)` });
+    const active = nodesOf(gateway).progress(nodeId, params);
+    return active ? { ok: true } : { ok: true, ignored: true };
   },
 });
 
@@ -268,25 +286,53 @@ export const nodePluginToolsUpdateMethod = defineMethod({
   handler: ({ params, client }) => ({ nodeId: callerNode(client), tools: params.tools }),
 });
 
-export const nodePendingPullMethod = defineMethod({
-  name: "node.pending.pull",
-  scope: "node",
-  params: EmptyParams,
-  handler: ({ client }) => ({ nodeId: callerNode(client), actions: [] }),
-});
-
-export const nodePendingAckMethod = defineMethod({
-  name: "node.pending.ack",
-  scope: "node",
-  params: PendingAckParams,
-  handler: ({ client }) => ({ nodeId: callerNode(client), ackedIds: [], remainingCount: 0 }),
+export const nodePendingEnqueueMethod = defineMethod({
+  name: "node.pending.enqueue",
+  scope: Scope.write,
+  params: PendingEnqueueParams,
+  async handler({ params, gateway }) {
+    const nodes = nodesOf(gateway);
+    const store = await nodes.store();
+    if (!store.get(params.nodeId)) throw new GatewayError({ code: ErrorCodes.invalidRequest, message: "unknown nodeId: only paired nodes can be sent work", details: { code: "NODE_NOT_FOUND", nodeId: params.nodeId } });
+    const { revision, queued } = store.work.enqueue(params.nodeId, params);
+    // No push transport here: a node picks its work up when it next connects and drains.
+    return { nodeId: params.nodeId, revision, queued, wakeTriggered: false };
+  },
 });
 
 export const nodePendingDrainMethod = defineMethod({
   name: "node.pending.drain",
   scope: "node",
   params: PendingDrainParams,
-  handler: ({ client }) => ({ nodeId: callerNode(client), revision: 0, items: [], hasMore: false }),
+  async handler({ params, gateway, client }) {
+    const nodeId = callerNode(client);
+    const store = await nodesOf(gateway).store();
+    return { nodeId, ...store.work.drain(nodeId, params.maxItems) };
+  },
+});
+
+export const nodePendingPullMethod = defineMethod({
+  name: "node.pending.pull",
+  scope: "node",
+  params: EmptyParams,
+  async handler({ gateway, client }) {
+    const nodeId = callerNode(client);
+    const store = await nodesOf(gateway).store();
+    const actions = store.work.list(nodeId).map((item) => ({ id: item.id, command: item.type, paramsJSON: null, enqueuedAtMs: item.createdAtMs }));
+    return { nodeId, actions };
+  },
+});
+
+export const nodePendingAckMethod = defineMethod({
+  name: "node.pending.ack",
+  scope: "node",
+  params: PendingAckParams,
+  async handler({ params, gateway, client }) {
+    const nodeId = callerNode(client);
+    const store = await nodesOf(gateway).store();
+    const ackedIds = store.work.ack(nodeId, params.ids);
+    return { nodeId, ackedIds, remainingCount: store.work.list(nodeId).length };
+  },
 });
 
 export const skillsBinsMethod = defineMethod({
@@ -311,6 +357,7 @@ export const nodeMethods = [
   nodeRunnerInventoryUpdateMethod,
   nodeSkillsUpdateMethod,
   nodePluginToolsUpdateMethod,
+  nodePendingEnqueueMethod,
   nodePendingPullMethod,
   nodePendingAckMethod,
   nodePendingDrainMethod,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 import { Scope } from "../protocol/scopes.js";
+import { NodeInvokes, type InvokeResultParams, type InvokeSuccess } from "./node-invokes.js";
 import { NodeStore } from "./node-store.js";
 import type { NodeDeclaration, NodePairingRequest, PairedNode } from "./types.js";
 
@@ -30,13 +31,6 @@ type LiveNode = {
   send(event: string, payload: unknown): void;
 };
 
-type PendingInvoke = {
-  id: string;
-  nodeId: string;
-  command: string;
-  settle(outcome: { ok: true; value: unknown } | { ok: false; error: GatewayError }): void;
-};
-
 export type InvokeRequest = {
   nodeId: string;
   command: string;
@@ -45,9 +39,8 @@ export type InvokeRequest = {
   idempotencyKey: string;
   sessionKey?: string;
   signal?: AbortSignal;
+  onProgress?(chunk: string): void;
 };
-
-export type InvokeResult = { id: string; nodeId: string; ok: boolean; payload?: unknown; payloadJSON?: string; error?: { code?: string; message?: string } };
 
 function sorted(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
@@ -82,29 +75,33 @@ export function invokeScope(command: string, params: unknown): string {
 
 /**
  * Nodes of one gateway: the connected ones (with the socket each can be reached on), the pending
- * capability requests (in memory, one per node), the approved surfaces (NodeStore, opened on
- * first use) and the invokes waiting for a node's answer.
+ * capability requests (one per node, written through to the store), the approved surfaces
+ * (NodeStore, opened on first use) and the invokes waiting for a node's answer.
  */
 export class NodeService {
   private storeValue: NodeStore | null = null;
   private opening: Promise<NodeStore> | null = null;
   private readonly live = new Map<string, LiveNode>();
   private readonly pending = new Map<string, { request: NodePairingRequest; expiresAtMs: number }>();
-  private readonly invokes = new Map<string, PendingInvoke>();
+  private readonly invokes = new NodeInvokes();
 
   constructor(
     private readonly stateDir: string,
     private readonly events: Events,
   ) {}
 
+  /** Opens the store on first use and loads the requests that were pending when the gateway stopped. */
   store(): Promise<NodeStore> {
     if (this.storeValue) return Promise.resolve(this.storeValue);
-    this.opening ??= NodeStore.open(this.stateDir).then((store) => (this.storeValue = store));
+    this.opening ??= NodeStore.open(this.stateDir).then((store) => {
+      for (const entry of store.pendingRequests()) this.pending.set(entry.request.requestId, entry);
+      return (this.storeValue = store);
+    });
     return this.opening;
   }
 
   close(): void {
-    for (const inv of [...this.invokes.values()]) inv.settle({ ok: false, error: new GatewayError({ code: ErrorCodes.unavailable, message: "gateway shutting down", retryable: true }) });
+    this.invokes.failAll(new GatewayError({ code: ErrorCodes.unavailable, message: "gateway shutting down", retryable: true }));
     this.storeValue?.close();
     this.storeValue = null;
     this.opening = null;
@@ -133,9 +130,7 @@ export class NodeService {
     if (!node || node.connId !== connId) return;
     this.live.delete(nodeId);
     this.storeValue?.touch(nodeId, now, "disconnect");
-    for (const inv of [...this.invokes.values()]) {
-      if (inv.nodeId === nodeId) inv.settle({ ok: false, error: new GatewayError({ code: ErrorCodes.unavailable, message: "node disconnected", retryable: true, details: { code: "NODE_DISCONNECTED", nodeId } }) });
-    }
+    this.invokes.failAll(new GatewayError({ code: ErrorCodes.unavailable, message: "node disconnected", retryable: true, details: { code: "NODE_DISCONNECTED", nodeId } }), nodeId);
   }
 
   isConnected(nodeId: string): boolean {
@@ -147,7 +142,7 @@ export class NodeService {
     this.expire(now);
     for (const entry of this.pending.values()) {
       if (entry.request.nodeId !== nodeId) continue;
-      if (refresh) entry.expiresAtMs = now + NODE_REQUEST_TTL_MS;
+      if (refresh) this.keepAlive(entry, now);
       return entry.request;
     }
     return null;
@@ -179,7 +174,7 @@ export class NodeService {
     const commands = sorted(decl.commands);
     const caps = sorted(decl.caps);
     if (existing && sameList(existing.commands, commands) && sameList(existing.caps, caps)) {
-      this.pending.get(existing.requestId)!.expiresAtMs = now + NODE_REQUEST_TTL_MS;
+      this.keepAlive(this.pending.get(existing.requestId)!, now);
       return;
     }
     if (existing) this.resolve(existing, "rejected", now);
@@ -197,20 +192,33 @@ export class NodeService {
       ...(silent ? { silent: true } : {}),
       ts: now,
     };
-    this.pending.set(request.requestId, { request, expiresAtMs: now + NODE_REQUEST_TTL_MS });
+    const entry = { request, expiresAtMs: now + NODE_REQUEST_TTL_MS };
+    this.pending.set(request.requestId, entry);
+    this.storeValue?.putRequest(request, entry.expiresAtMs);
     this.events.broadcast("node.pair.requested", request);
   }
 
+  /** A node retrying keeps its request alive. */
+  private keepAlive(entry: { request: NodePairingRequest; expiresAtMs: number }, now: number): void {
+    entry.expiresAtMs = now + NODE_REQUEST_TTL_MS;
+    this.storeValue?.putRequest(entry.request, entry.expiresAtMs);
+  }
+
+  private drop(requestId: string): void {
+    this.pending.delete(requestId);
+    this.storeValue?.deleteRequest(requestId);
+  }
+
   private dropPendingFor(nodeId: string): void {
-    for (const [id, entry] of this.pending) if (entry.request.nodeId === nodeId) this.pending.delete(id);
+    for (const [id, entry] of this.pending) if (entry.request.nodeId === nodeId) this.drop(id);
   }
 
   private expire(now: number): void {
-    for (const [id, entry] of this.pending) if (entry.expiresAtMs <= now) this.pending.delete(id);
+    for (const [id, entry] of this.pending) if (entry.expiresAtMs <= now) this.drop(id);
   }
 
   private resolve(request: NodePairingRequest, decision: "approved" | "rejected", now: number): void {
-    this.pending.delete(request.requestId);
+    this.drop(request.requestId);
     const payload = { requestId: request.requestId, nodeId: request.nodeId, decision, ts: now };
     this.events.broadcast("node.pair.resolved", payload);
     this.live.get(request.nodeId)?.send("node.pair.resolved", payload);
@@ -228,9 +236,9 @@ export class NodeService {
 
   /** Approves a pending surface (the caller checked `requiredApproveScopes`); stores it durably. */
   async approve(requestId: string, now = Date.now()): Promise<{ requestId: string; node: PairedNode }> {
+    const store = await this.store();
     const request = this.getRequest(requestId, now);
     if (!request) throw invalid("unknown requestId");
-    const store = await this.store();
     const old = store.get(request.nodeId);
     const node: PairedNode = {
       ...(old ?? {}),
@@ -252,7 +260,8 @@ export class NodeService {
     return { requestId, node };
   }
 
-  reject(requestId: string, now = Date.now()): { requestId: string; nodeId: string } {
+  async reject(requestId: string, now = Date.now()): Promise<{ requestId: string; nodeId: string }> {
+    await this.store();
     const request = this.getRequest(requestId, now);
     if (!request) throw invalid("unknown requestId");
     this.resolve(request, "rejected", now);
@@ -262,6 +271,7 @@ export class NodeService {
   async remove(nodeId: string): Promise<{ nodeId: string; removed: boolean }> {
     const store = await this.store();
     const removed = store.remove(nodeId);
+    store.work.forget(nodeId);
     const hadPending = this.listPending().some((r) => r.nodeId === nodeId);
     this.dropPendingFor(nodeId);
     if (!removed && !hadPending) throw invalid("unknown nodeId");
@@ -335,7 +345,7 @@ export class NodeService {
   // ---- invoke ----
 
   /** Sends `node.invoke.request` to the node and waits for its `node.invoke.result`. */
-  async invoke(req: InvokeRequest): Promise<{ ok: true; nodeId: string; command: string; payload: unknown; payloadJSON: string | null }> {
+  async invoke(req: InvokeRequest): Promise<InvokeSuccess> {
     const live = this.live.get(req.nodeId);
     const store = await this.store();
     const paired = store.get(req.nodeId);
@@ -350,73 +360,25 @@ export class NodeService {
       const pending = this.pendingFor(req.nodeId);
       throw invalid(`node command not allowed: "${req.command}" is awaiting operator approval${pending ? ` (openclaw nodes approve ${pending.requestId})` : ""}`, { code: "COMMAND_NOT_APPROVED", nodeId: req.nodeId, command: req.command, ...(pending ? { requestId: pending.requestId } : {}) });
     }
-    const timeoutMs = req.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS;
-    const id = randomUUID();
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | null = null;
-      const cancel = () => live.send("node.invoke.cancel", { invokeId: id, nodeId: req.nodeId });
-      const onAbort = () => {
-        cancel();
-        entry.settle({ ok: false, error: new GatewayError({ code: ErrorCodes.unavailable, message: "node invoke aborted: the caller disconnected" }) });
-      };
-      const entry: PendingInvoke = {
-        id,
-        nodeId: req.nodeId,
-        command: req.command,
-        settle: (outcome) => {
-          if (!this.invokes.delete(id)) return;
-          if (timer) clearTimeout(timer);
-          req.signal?.removeEventListener("abort", onAbort);
-          if (outcome.ok) resolve(outcome.value as never);
-          else reject(outcome.error);
-        },
-      };
-      this.invokes.set(id, entry);
-      if (req.signal?.aborted) return onAbort();
-      req.signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(() => {
-        cancel();
-        entry.settle({ ok: false, error: new GatewayError({ code: ErrorCodes.unavailable, message: `node invoke timed out after ${timeoutMs}ms`, retryable: true, details: { code: "TIMEOUT", nodeId: req.nodeId, command: req.command, timeoutMs } }) });
-      }, timeoutMs);
-      timer.unref?.();
-      live.send("node.invoke.request", {
-        id,
-        nodeId: req.nodeId,
-        command: req.command,
-        paramsJSON: req.params === undefined ? null : JSON.stringify(req.params),
-        timeoutMs,
-        idempotencyKey: req.idempotencyKey,
-        ...(req.sessionKey ? { sessionKey: req.sessionKey } : {}),
-      });
+    return this.invokes.start({
+      nodeId: req.nodeId,
+      command: req.command,
+      ...(req.params !== undefined ? { params: req.params } : {}),
+      timeoutMs: req.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS,
+      idempotencyKey: req.idempotencyKey,
+      ...(req.sessionKey ? { sessionKey: req.sessionKey } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      send: live.send,
     });
   }
 
-  /** A node's answer; false when no invoke of this node waits under that id (late or unknown). */
-  result(callerNodeId: string, r: InvokeResult): boolean {
-    const inv = this.invokes.get(r.id);
-    if (!inv || inv.nodeId !== callerNodeId) return false;
-    if (!r.ok) {
-      const message = r.error?.message ?? "node invoke failed";
-      inv.settle({ ok: false, error: new GatewayError({ code: ErrorCodes.unavailable, message, details: { code: r.error?.code ?? "NODE_INVOKE_FAILED", nodeId: inv.nodeId, command: inv.command, nodeError: r.error ?? {} } }) });
-      return true;
-    }
-    let payload: unknown = r.payload ?? null;
-    let payloadJSON: string | null = r.payloadJSON ?? null;
-    if (r.payload === undefined && r.payloadJSON !== undefined) {
-      try {
-        payload = JSON.parse(r.payloadJSON);
-      } catch {
-        payload = null;
-      }
-    } else if (r.payload !== undefined && r.payloadJSON === undefined) {
-      payloadJSON = JSON.stringify(r.payload);
-    }
-    inv.settle({ ok: true, value: { ok: true, nodeId: inv.nodeId, command: inv.command, payload, payloadJSON } });
-    return true;
+  result(callerNodeId: string, r: InvokeResultParams): boolean {
+    return this.invokes.result(callerNodeId, r);
   }
 
-  hasInvoke(id: string): boolean {
-    return this.invokes.has(id);
+  progress(callerNodeId: string, p: { invokeId: string; seq: number; chunk: string }): boolean {
+    return this.invokes.progress(callerNodeId, p);
   }
 }
 

@@ -2,7 +2,8 @@ import type { Database, Statement } from "better-sqlite3";
 import { stateDbPath } from "../store/channel-store.js";
 import { openSqliteFile } from "../store/sqlite-file.js";
 import { stateMigrations } from "../store/state-migrations.js";
-import type { PairedNode } from "./types.js";
+import { PendingWorkQueue } from "./pending-work.js";
+import type { NodePairingRequest, PairedNode } from "./types.js";
 
 type Row = Record<string, unknown>;
 
@@ -32,9 +33,13 @@ function nodeOf(r: Row): PairedNode {
   return n;
 }
 
-/** The `nodes` table of the gateway state database: approved node surfaces. */
+/**
+ * The node tables of the gateway state database: approved surfaces (`nodes`), the requests
+ * waiting for an operator (`node_pairing_requests`) and work queued for nodes.
+ */
 export class NodeStore {
   private readonly s: Record<string, Statement>;
+  readonly work: PendingWorkQueue;
 
   static async open(stateDir: string): Promise<NodeStore> {
     return new NodeStore(await openSqliteFile(stateDbPath(stateDir), stateMigrations));
@@ -56,7 +61,12 @@ export class NodeStore {
       delete: p(`DELETE FROM nodes WHERE node_id = ?`),
       touch: p(`UPDATE nodes SET last_seen_at = ?, last_seen_reason = ? WHERE node_id = ?`),
       rename: p(`UPDATE nodes SET display_name = ? WHERE node_id = ?`),
+      requests: p(`SELECT request, expires_at FROM node_pairing_requests`),
+      putRequest: p(`INSERT OR REPLACE INTO node_pairing_requests (request_id, node_id, request, expires_at) VALUES (?, ?, ?, ?)`),
+      deleteRequest: p(`DELETE FROM node_pairing_requests WHERE request_id = ?`),
+      deleteOtherRequests: p(`DELETE FROM node_pairing_requests WHERE node_id = ? AND request_id <> ?`),
     };
+    this.work = new PendingWorkQueue(db);
   }
 
   close(): void {
@@ -102,5 +112,22 @@ export class NodeStore {
 
   rename(nodeId: string, displayName: string): boolean {
     return this.s.rename.run(displayName, nodeId).changes > 0;
+  }
+
+  /** Pending requests with their expiry (expired ones included: the caller drops them). */
+  pendingRequests(): Array<{ request: NodePairingRequest; expiresAtMs: number }> {
+    return (this.s.requests.all() as Row[]).map((r) => ({ request: JSON.parse(r.request as string) as NodePairingRequest, expiresAtMs: r.expires_at as number }));
+  }
+
+  /** Saves a node's request, replacing any other request of the same node. */
+  putRequest(request: NodePairingRequest, expiresAtMs: number): void {
+    this.db.transaction(() => {
+      this.s.deleteOtherRequests.run(request.nodeId, request.requestId);
+      this.s.putRequest.run(request.requestId, request.nodeId, JSON.stringify(request), expiresAtMs);
+    })();
+  }
+
+  deleteRequest(requestId: string): void {
+    this.s.deleteRequest.run(requestId);
   }
 }

@@ -27,6 +27,7 @@ import type { BreakerState } from "./boot-history.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
 import { DeviceService } from "../devices/device-service.js";
 import { NodeService } from "../nodes/node-service.js";
+import { nodeRunner } from "../nodes/node-runner.js";
 import { killLeftoverCommands } from "../agents/tools/exec/leftovers.js";
 import { AgentEventBroadcaster } from "./agent-events.js";
 import { EventHub } from "./event-hub.js";
@@ -136,7 +137,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   let context!: GatewayContext;
   const health = new HealthMonitor(() => context);
-  const stack = opts.agents ?? createAgentStack({ stateDir: opts.stateDir, config: () => config, events });
+  const nodes = new NodeService(opts.stateDir, events);
+  const stack = opts.agents ?? createAgentStack({ stateDir: opts.stateDir, config: () => config, events, nodes: nodeRunner(nodes) });
   const { agents, approvals, tools, channels } = stack;
   context = {
     version: GATEWAY_VERSION,
@@ -164,7 +166,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tools,
     channels,
     devices: new DeviceService(opts.stateDir, events),
-    nodes: new NodeService(opts.stateDir, events),
+    nodes,
     advertisedEvents: ADVERTISED_EVENTS,
     activeRequests: 0,
     control: opts.control,

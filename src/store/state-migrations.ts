@@ -148,4 +148,30 @@ export const stateMigrations: readonly string[] = [
     last_seen_reason TEXT
   );
   `,
+  `
+  -- Node capability surfaces waiting for an operator: one request per node, kept across restarts.
+  CREATE TABLE node_pairing_requests (
+    request_id TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL UNIQUE,
+    request TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+
+  -- Work queued for a node (node.pending.enqueue) until it drains or acknowledges it.
+  CREATE TABLE node_pending_work (
+    id TEXT PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    UNIQUE (node_id, type)
+  );
+
+  -- Bumped on every change of a node's queue, so a node can tell it missed nothing.
+  CREATE TABLE node_pending_revisions (
+    node_id TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL
+  );
+  `,
 ];

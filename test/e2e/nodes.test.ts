@@ -101,7 +101,7 @@ test("a local node is device-approved silently, waits for capability approval, t
   assert.deepEqual((await node.request("node.pluginTools.update", { tools: [] })).payload, { nodeId: key.deviceId, tools: [] });
   const ev = await node.request("node.event", { event: "node.presence.alive", payloadJSON: JSON.stringify({ trigger: "connect", sentAtMs: Date.now() }) });
   assert.deepEqual(ev.payload, { ok: true, event: "node.presence.alive", handled: true });
-  assert.deepEqual((await node.request("node.pending.pull", {})).payload, { nodeId: key.deviceId, actions: [] });
+  assert.deepEqual((await node.request("node.pending.pull", {})).payload, { nodeId: key.deviceId, actions: [] }, "nothing queued yet");
   assert.equal((await node.request("node.pending.drain", {})).payload.hasMore, false);
   assert.equal((await node.request("skills.bins", {})).ok, true);
   assert.equal((await node.request("health", {})).ok, true, "health is open to nodes");
@@ -288,4 +288,62 @@ test("the CLI shows pending nodes, approves, describes, renames and invokes", as
   assert.equal(renamed.code, 0, dump(renamed));
   assert.equal((await op.call("node.describe", { nodeId: key.deviceId })).displayName, "Renamed");
   await node.close();
+});
+
+test("work queued for a node (node.pending.enqueue) is coalesced per type and handed over by drain, pull and ack", async () => {
+  const { key, node, op } = await approvedNode();
+  const writer = await operator(["operator.write"]);
+  const first = await writer.call("node.pending.enqueue", { nodeId: key.deviceId, type: "status.request" });
+  assert.equal(first.wakeTriggered, false);
+  assert.equal(first.queued.priority, "default");
+  const again = await writer.call("node.pending.enqueue", { nodeId: key.deviceId, type: "status.request", priority: "high" });
+  assert.equal(again.queued.id, first.queued.id, "the same kind of work waits once");
+  assert.equal(again.queued.priority, "high");
+  assert.ok(again.revision > first.revision);
+  await writer.call("node.pending.enqueue", { nodeId: key.deviceId, type: "location.request", expiresInMs: 60_000 });
+  const unknown = await writer.request("node.pending.enqueue", { nodeId: "no-such-node", type: "status.request" });
+  assert.equal(unknown.ok, false);
+  assert.equal(unknown.error.details.code, "NODE_NOT_FOUND");
+  const bad = await writer.request("node.pending.enqueue", { nodeId: key.deviceId, type: "camera.snap" });
+  assert.equal(bad.ok, false, "only the documented work types");
+
+  const pulled = await node.call("node.pending.pull", {});
+  assert.deepEqual(pulled.actions.map((a: any) => a.command), ["status.request", "location.request"]);
+  const drained = await node.call("node.pending.drain", { maxItems: 1 });
+  assert.deepEqual(drained.items.map((i: any) => i.type), ["status.request"], "most urgent first");
+  assert.equal(drained.hasMore, true);
+  const acked = await node.call("node.pending.ack", { ids: [pulled.actions[1].id, "not-mine"] });
+  assert.deepEqual(acked.ackedIds, [pulled.actions[1].id]);
+  assert.equal(acked.remainingCount, 0);
+  assert.equal((await node.call("node.pending.drain", {})).items.length, 0);
+  await op.close();
+});
+
+test("node.invoke with a repeated idempotency key reaches the node once; progress is accepted only from the invoked node", async () => {
+  const { key, node, op } = await approvedNode();
+  let requests = 0;
+  const answers: Array<() => void> = [];
+  serve(node, (req) => {
+    requests += 1;
+    answers.push(() => node.sendRequest("node.invoke.result", { id: req.id, nodeId: req.nodeId, ok: true, payload: { said: "once" } }));
+    return null;
+  });
+  const call = { nodeId: key.deviceId, command: "echo.say", params: {}, idempotencyKey: "same-key" };
+  const a = op.request("node.invoke", call);
+  const b = op.request("node.invoke", call);
+  const req = await node.waitFor((f) => f.event === "node.invoke.request");
+  const progress = await node.request("node.invoke.progress", { invokeId: req.payload.id, nodeId: key.deviceId, seq: 0, chunk: "working" });
+  assert.deepEqual(progress.payload, { ok: true });
+  const stray = await node.request("node.invoke.progress", { invokeId: "unknown", nodeId: key.deviceId, seq: 0, chunk: "x" });
+  assert.deepEqual(stray.payload, { ok: true, ignored: true });
+  const oversized = await node.request("node.invoke.progress", { invokeId: req.payload.id, nodeId: key.deviceId, seq: 1, chunk: "é".repeat(9000) });
+  assert.equal(oversized.ok, false, "a chunk over 16 KiB of UTF-8 is refused");
+  answers[0]!();
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.deepEqual(ra.payload.payload, { said: "once" });
+  assert.deepEqual(rb.payload.payload, { said: "once" });
+  const later = await op.call("node.invoke", call);
+  assert.deepEqual(later.payload, { said: "once" }, "a retry after success gets the same answer");
+  assert.equal(requests, 1, "the node ran it once");
+  await op.close();
 });

@@ -63,6 +63,8 @@ export type CommandRequest = {
   cwd: string;
   sandboxed: boolean;
   surface: ToolSurface;
+  /** Set when the command runs on a paired node: its programs are looked up there, not here. */
+  node?: { nodeId: string; resolveProgram(program: string, cwd: string): Promise<string | null> };
 };
 
 /** The gate every command passes before it is spawned (src/agents/tools/approvals). */
@@ -79,6 +81,17 @@ export interface ToolHost {
   readonly sessions: SessionTools;
   /** Outbound chat messages (the `message` tool). */
   readonly messages: MessageSender;
+  /** Paired nodes (`exec` with `host: "node"`); absent when the gateway runs without them. */
+  readonly nodes?: NodeRunner;
+}
+
+/** A paired node as the exec tool sees it. */
+export type NodeSummary = { nodeId: string; displayName?: string; remoteIp?: string; platform?: string; connected: boolean; commands: string[] };
+
+/** Lists nodes and runs a command on one (`node.invoke`), waiting for its answer. */
+export interface NodeRunner {
+  list(): Promise<NodeSummary[]>;
+  invoke(req: { nodeId: string; command: string; params: unknown; timeoutMs: number; idempotencyKey: string; sessionKey?: string; signal: AbortSignal; onProgress?(chunk: string): void }): Promise<{ payload: unknown }>;
 }
 
 /** Sends text through a chat channel's durable outbound queue. */

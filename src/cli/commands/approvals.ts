@@ -7,6 +7,7 @@ import { Scope } from "../../protocol/scopes.js";
 import { CliError, printJson } from "../exit.js";
 import { formatDuration } from "../format-duration.js";
 import { resolveTarget, withClient, type ClientFlags } from "../connection.js";
+import { resolveNodeRef } from "../node-ref.js";
 
 type PendingApproval = { id: string; request: { command?: string; agentId?: string | null; sessionKey?: string | null; cwd?: string | null; host?: string }; createdAtMs: number; expiresAtMs: number };
 
@@ -45,7 +46,7 @@ export async function approvalsResolveCommand(id: string, decision: string, flag
   else process.stdout.write(`${result.alreadyResolved ? "Already resolved (same decision)" : "Resolved"}: ${id} → ${decision}${flags.reason ? ` (${flags.reason})` : ""}\n`);
 }
 
-type GetFlags = ClientFlags & { gateway?: boolean };
+type GetFlags = ClientFlags & { gateway?: boolean; node?: string };
 
 function localStore(): ApprovalsFileStore {
   return new ApprovalsFileStore(approvalsFilePath(resolveStateDir()));
@@ -58,8 +59,16 @@ function printFile(view: ApprovalsFileView, json: boolean | undefined): void {
   process.stdout.write(JSON.stringify(view.file, null, 2) + "\n");
 }
 
-/** `openclaw approvals get`: the local approvals file, or with `--gateway` the running gateway's. */
+/** `openclaw approvals get`: the local approvals file, with `--gateway` the running gateway's, with `--node` a node's. */
 export async function approvalsGetCommand(flags: GetFlags): Promise<void> {
+  if (flags.node) {
+    const target = resolveTarget(flags);
+    const view = await withClient(target, { scopes: [Scope.admin] }, async (client) =>
+      client.request<ApprovalsFileView>("exec.approvals.node.get", { nodeId: await resolveNodeRef(client, flags.node!, target.timeoutMs) }, target.timeoutMs),
+    );
+    printFile(view, flags.json);
+    return;
+  }
   if (flags.gateway || flags.url || flags.port) {
     printFile(await call<ApprovalsFileView>(flags, [Scope.admin], "exec.approvals.get", {}), flags.json);
     return;
@@ -86,7 +95,14 @@ function readDocument(flags: { file?: string; stdin?: boolean }): unknown {
 export async function approvalsSetCommand(flags: GetFlags & { file?: string; stdin?: boolean }): Promise<void> {
   const document = readDocument(flags);
   let view: ApprovalsFileView;
-  if (flags.gateway || flags.url || flags.port) {
+  if (flags.node) {
+    const target = resolveTarget(flags);
+    view = await withClient(target, { scopes: [Scope.admin] }, async (client) => {
+      const nodeId = await resolveNodeRef(client, flags.node!, target.timeoutMs);
+      const current = await client.request<ApprovalsFileView>("exec.approvals.node.get", { nodeId }, target.timeoutMs);
+      return client.request<ApprovalsFileView>("exec.approvals.node.set", { nodeId, file: document, baseHash: current.hash }, target.timeoutMs);
+    });
+  } else if (flags.gateway || flags.url || flags.port) {
     const target = resolveTarget(flags);
     view = await withClient(target, { scopes: [Scope.admin] }, async (client) => {
       const current = await client.request<ApprovalsFileView>("exec.approvals.get", {}, target.timeoutMs);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CliError, printJson } from "../exit.js";
 import { resolveTarget, withClient, type ClientFlags } from "../connection.js";
+import { resolveNodeRef } from "../node-ref.js";
 
 type NodeEntry = {
   nodeId: string;
@@ -137,7 +138,7 @@ export async function nodesDescribeCommand(nodeId: string, flags: ClientFlags): 
   else process.stdout.write(formatDescribe(result) + "\n");
 }
 
-/** `openclaw nodes invoke --node <id> --command <cmd> [--params json] [--invoke-timeout ms]`. */
+/** `openclaw nodes invoke --node <id|name|ip> --command <cmd> [--params json] [--invoke-timeout ms]`. */
 export async function nodesInvokeCommand(flags: ClientFlags & { node?: string; command?: string; params?: string; invokeTimeout?: string }): Promise<void> {
   if (!flags.node) throw new CliError("--node is required");
   if (!flags.command) throw new CliError("--command is required");
@@ -153,10 +154,10 @@ export async function nodesInvokeCommand(flags: ClientFlags & { node?: string; c
   if (!Number.isInteger(invokeTimeoutMs) || invokeTimeoutMs <= 0) throw new CliError(`Invalid --invoke-timeout "${flags.invokeTimeout}".`);
   const target = resolveTarget(flags);
   const scopes = ADMIN_INVOKE.has(flags.command) ? ["operator.admin"] : ["operator.write"];
-  const result = await withClient(target, { scopes }, (client) =>
+  const result = await withClient(target, { scopes: [...scopes, "operator.read"] }, async (client) =>
     client.request<{ ok: boolean; nodeId: string; command: string; payload: unknown; payloadJSON: string | null }>(
       "node.invoke",
-      { nodeId: flags.node, command: flags.command, ...(params !== undefined ? { params } : {}), idempotencyKey: randomUUID(), timeoutMs: invokeTimeoutMs },
+      { nodeId: await resolveNodeRef(client, flags.node!, target.timeoutMs), command: flags.command, ...(params !== undefined ? { params } : {}), idempotencyKey: randomUUID(), timeoutMs: invokeTimeoutMs },
       Math.max(target.timeoutMs, invokeTimeoutMs + 5_000),
     ),
   );

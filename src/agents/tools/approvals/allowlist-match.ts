@@ -12,7 +12,13 @@ export type CommandSegment = { argv: string[]; resolvedPath: string | null; real
 /** `unsplittable` says why the command could not be reduced to simple commands (then nothing matches). */
 export type CommandAnalysis = { segments: CommandSegment[]; unsplittable?: string; allowlisted: boolean };
 
-export type MatchEnv = { pathEnv: string | undefined; home: string; caseInsensitive?: boolean };
+export type MatchEnv = {
+  pathEnv: string | undefined;
+  home: string;
+  caseInsensitive?: boolean;
+  /** Looks programs up elsewhere (on a node) instead of through `pathEnv` on this machine. */
+  resolveProgram?(program: string, cwd: string): Promise<string | null>;
+};
 
 /** The `argPattern` of an allow-always entry: these exact arguments, in this working directory. */
 export function argvBinding(cwd: string, args: readonly string[]): string {
@@ -62,8 +68,8 @@ export async function analyzeCommand(
   }
   const segments: CommandSegment[] = [];
   for (const argv of argvs) {
-    const resolvedPath = await resolveExecutable(argv[0]!, command.cwd, env.pathEnv);
-    const realPath = resolvedPath ? await realPathOf(resolvedPath) : null;
+    const resolvedPath = env.resolveProgram ? await env.resolveProgram(argv[0]!, command.cwd) : await resolveExecutable(argv[0]!, command.cwd, env.pathEnv);
+    const realPath = resolvedPath && !env.resolveProgram ? await realPathOf(resolvedPath) : null;
     const segment = { argv, resolvedPath, realPath };
     segments.push({ ...segment, entry: allowlist.find((entry) => entryMatches(entry, segment, command.cwd, env)) ?? null });
   }

@@ -46,7 +46,8 @@ export function createCommandGate(opts: CommandGateOptions): CommandGate {
         return { allowed: false, via: "security-deny", message: "exec refused: the owner's config blocks commands (tools.exec security=deny); the command was not run. Do not retry it." };
       }
       const policy = await opts.policy(request.agentId);
-      const analysis = needsAnalysis(policy) ? await analyzeCommand(request, policy.allowlist, opts.matchEnv(request.agentId)) : null;
+      const matchEnv = request.node ? { ...opts.matchEnv(request.agentId), resolveProgram: request.node.resolveProgram } : opts.matchEnv(request.agentId);
+      const analysis = needsAnalysis(policy) ? await analyzeCommand(request, policy.allowlist, matchEnv) : null;
       const decision = decideCommand(policy, analysis, request.commandText);
       if (decision.outcome === "allow") {
         if (decision.via === "allowlist" && analysis) opts.touch?.(request.agentId, analysis.segments, request.commandText);
@@ -63,8 +64,9 @@ export function createCommandGate(opts: CommandGateOptions): CommandGate {
         });
       }
 
-      // allow-always cannot quiet ask=always, so it is only offered for allowlist misses it can bind.
-      const entries = decision.reason === "on-miss" && analysis ? allowAlwaysEntries(analysis, request.cwd, request.commandText, now()) : [];
+      // allow-always cannot quiet ask=always, so it is only offered for allowlist misses it can
+      // bind; never for a node's command, whose paths say nothing about programs on this host.
+      const entries = decision.reason === "on-miss" && analysis && !request.node ? allowAlwaysEntries(analysis, request.cwd, request.commandText, now()) : [];
       const allowedDecisions: ApprovalDecision[] = entries.length > 0 ? [...APPROVAL_DECISIONS] : ["allow-once", "deny"];
       const timeoutMs = opts.timeoutMs();
       const record = opts.broker.create(
@@ -72,7 +74,8 @@ export function createCommandGate(opts: CommandGateOptions): CommandGate {
           command: request.commandText,
           ...(request.argv ? { commandArgv: request.argv } : {}),
           cwd: request.cwd,
-          host: "gateway",
+          host: request.node ? "node" : "gateway",
+          ...(request.node ? { nodeId: request.node.nodeId } : {}),
           agentId: request.agentId,
           sessionKey: request.sessionKey,
           runId: request.runId ?? null,

@@ -22,7 +22,13 @@ export type ExecSettings = {
   passEnv: string[];
   /** Directories put in front of PATH. */
   pathPrepend: string[];
+  /** Where `host: "auto"` runs a command: the session's default, or always on a node. */
+  host: "auto" | "gateway" | "node";
+  /** The node `host: "node"` picks when the call names none (id, name or IP). */
+  node?: string;
 };
+
+const HOSTS = ["auto", "gateway", "node"] as const;
 
 type Raw = Record<string, unknown>;
 const obj = (value: unknown): Raw => (isPlainObject(value) ? (value as Raw) : {});
@@ -36,7 +42,7 @@ function strings(value: unknown): string[] | undefined {
 }
 
 /**
- * `tools.exec` (OpenClaw's names: `timeoutSeconds`, `backgroundMs`, `cleanupMs`, `pathPrepend`),
+ * `tools.exec` (OpenClaw's names: `timeoutSeconds`, `backgroundMs`, `cleanupMs`, `pathPrepend`, `host`, `node`),
  * each key overridden by `agents.entries.<id>.tools.exec`. `passEnv` is ours: names of
  * secret-looking variables (…TOKEN, …KEY, …SECRET, …PASSWORD) a host command may still inherit.
  */
@@ -50,5 +56,7 @@ export function resolveExecSettings(config: GatewayConfig, agentId: string, home
     cleanupMs: pick((s) => num(s.cleanupMs, 60_000, 3 * 3600_000), DEFAULT_CLEANUP_MS),
     passEnv: pick((s) => strings(s.passEnv), []),
     pathPrepend: pick((s) => strings(s.pathPrepend), []).map((p) => expandHome(p, home)),
+    host: pick((s) => (HOSTS.includes(s.host as never) ? (s.host as ExecSettings["host"]) : undefined), "auto"),
+    node: pick<string | undefined>((s) => (typeof s.node === "string" && s.node.trim() !== "" ? s.node.trim() : undefined), undefined),
   };
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { ToolError, type ToolDefinition, type ToolResult } from "../types.js";
 import { checkEnvOverrides, hostCommandEnv, sandboxCommandEnv } from "./child-env.js";
 import { hostCommandPath } from "./command-path.js";
-import { MAX_EXEC_TIMEOUT_SECONDS, MAX_YIELD_MS, resolveExecSettings } from "./exec-config.js";
+import { MAX_EXEC_TIMEOUT_SECONDS, MAX_YIELD_MS, resolveExecSettings, type ExecSettings } from "./exec-config.js";
 import { describeExit, outcomeStatus } from "./exit-summary.js";
 import { resolveBwrap, sandboxUnavailableMessage } from "./find-bwrap.js";
 import { commandHome } from "./home.js";
@@ -15,6 +15,7 @@ import { shownCommand } from "./shown-command.js";
 import { simpleArgv } from "./simple-argv.js";
 import { timerMs } from "./timers.js";
 import { noteRunningCommand } from "./leftovers.js";
+import { runOnNode } from "./node-exec.js";
 import { resolveWorkdir } from "./workdir.js";
 
 /** How much of the output so far a backgrounded call shows. */
@@ -32,9 +33,9 @@ export const ExecParameters = Type.Object({
   timeoutSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_EXEC_TIMEOUT_SECONDS, description: "Kill the command after this many seconds, also in the background (default tools.exec.timeoutSeconds, 1800; 0 = no limit; at most 604800, 7 days)." })),
   timeout: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_EXEC_TIMEOUT_SECONDS, description: "Older name of timeoutSeconds." })),
   pty: Type.Optional(Type.Boolean({ description: "Not supported here: commands run without a terminal." })),
-  host: Type.Optional(Literals(["auto", "sandbox", "gateway", "node"] as const, "Where to run; only auto (the session's default) is supported here.")),
+  host: Type.Optional(Literals(["auto", "sandbox", "gateway", "node"] as const, "Where to run: auto (the session's default), sandbox, gateway, or node (a paired machine, through its node host).")),
   ask: Type.Optional(Literals(["off", "on-miss", "always"] as const, "Approval mode; the owner's exec policy decides here.")),
-  node: Type.Optional(Type.String({ description: "Not supported here (no node execution)." })),
+  node: Type.Optional(Type.String({ description: "With host=node: the node's id, name or IP. Default: tools.exec.node, else the only connected node that can run commands." })),
   elevated: Type.Optional(Type.Boolean({ description: "Not supported here: commands never leave the session's sandbox." })),
 });
 
@@ -47,13 +48,24 @@ export type ExecToolOptions = {
   killGraceMs?: number;
 };
 
-function refuseUnsupported(args: ExecArgs, sandboxed: boolean): void {
+/** Where the command runs: the call's host, else `tools.exec.host`, else the session's default. */
+function targetHost(args: ExecArgs, configured: ExecSettings["host"]): "auto" | "sandbox" | "gateway" | "node" {
+  return args.host && args.host !== "auto" ? args.host : configured;
+}
+
+function refuseUnsupported(args: ExecArgs, host: ReturnType<typeof targetHost>, sandboxed: boolean): void {
   const notRun = "the command was not run";
   if (args.pty) throw new ToolError(`pty is not supported by this gateway (commands run without a terminal); run it without pty, with non-interactive flags; ${notRun}`, "invalid_arguments");
   if (args.elevated) throw new ToolError(`elevated exec is not available on this gateway: commands run where the session runs them; ${notRun}`, "blocked");
-  if (args.host === "node" || args.node !== undefined) throw new ToolError(`host=node is not supported by this gateway (no node execution); omit host and node; ${notRun}`, "unavailable");
-  if (args.host === "gateway" && sandboxed) throw new ToolError(`this session is sandboxed, so host=gateway is refused; omit host to run in the sandbox; ${notRun}`, "blocked");
-  if (args.host === "sandbox" && !sandboxed) throw new ToolError(`sandboxing is off for this session, so host=sandbox cannot be honoured; omit host to run on the gateway host; ${notRun}`, "unavailable");
+  if (args.node !== undefined && host !== "node") throw new ToolError(`node selects a machine only with host=node; pass host "node" too, or omit node; ${notRun}`, "invalid_arguments");
+  if (host === "node") {
+    // A model may not pick the node to leave its sandbox; the owner's tools.exec.host may route there.
+    if (args.host === "node" && sandboxed) throw new ToolError(`this session is sandboxed, so host=node is refused; omit host to run in the sandbox; ${notRun}`, "blocked");
+    if (args.background) throw new ToolError(`host=node commands run in the foreground (no background sessions on nodes); run it without background; ${notRun}`, "invalid_arguments");
+    return;
+  }
+  if (host === "gateway" && sandboxed) throw new ToolError(`this session is sandboxed, so host=gateway is refused; omit host to run in the sandbox; ${notRun}`, "blocked");
+  if (host === "sandbox" && !sandboxed) throw new ToolError(`sandboxing is off for this session, so host=sandbox cannot be honoured; omit host to run on the gateway host; ${notRun}`, "unavailable");
 }
 
 function timeoutSecondsOf(args: ExecArgs, fallback: number): number {
@@ -89,9 +101,11 @@ export function execTool(options: ExecToolOptions): ToolDefinition {
     async execute(raw, ctx): Promise<ToolResult> {
       const args = raw as ExecArgs;
       if (typeof args.command !== "string" || args.command.trim() === "") throw new ToolError("command is required", "invalid_arguments");
-      refuseUnsupported(args, ctx.sandboxed);
       const settings = resolveExecSettings(ctx.config, ctx.agentId, commandHome(ctx.env));
+      const host = targetHost(args, settings.host);
+      refuseUnsupported(args, host, ctx.sandboxed);
       const timeoutSeconds = timeoutSecondsOf(args, settings.timeoutSeconds);
+      if (host === "node") return runOnNode({ command: args.command, node: args.node, workdir: args.workdir, env: args.env, timeoutSeconds }, ctx, settings.node);
       const dirs = await resolveWorkdir(ctx.workspace, args.workdir);
       const overrides = checkEnvOverrides(args.env, !ctx.sandboxed);
       const shellArgv = ["/bin/sh", "-c", args.command];
