@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
+  LAST_SEEN_RESOLUTION_MS,
   PAIRING_REQUEST_TTL_MS,
   approveRequest,
   evaluateDevice,
@@ -267,6 +268,18 @@ describe("evaluateDevice", () => {
     assert.equal(r.kind === "approved" && r.device.lastSeenAtMs, NOW + 10);
     assert.equal(store.getDevice(ID)?.lastSeenAtMs, NOW + 10);
     assert.equal(store.getDevice(ID)?.lastSeenIp, "127.0.0.9");
+  });
+
+  it("a reconnect from the same address within the last-seen resolution writes nothing; a later one or a new address does", async () => {
+    const store = await openStore();
+    pair(store);
+    evaluateDevice(store, connect({ remoteIp: "10.0.0.1" }), NOW + 10);
+    evaluateDevice(store, connect({ remoteIp: "10.0.0.1" }), NOW + 10 + LAST_SEEN_RESOLUTION_MS - 1);
+    assert.equal(store.getDevice(ID)?.lastSeenAtMs, NOW + 10, "not rewritten within the resolution");
+    evaluateDevice(store, connect({ remoteIp: "10.0.0.2" }), NOW + 20);
+    assert.equal(store.getDevice(ID)?.lastSeenIp, "10.0.0.2", "a new address is recorded at once");
+    evaluateDevice(store, connect({ remoteIp: "10.0.0.2" }), NOW + 20 + LAST_SEEN_RESOLUTION_MS);
+    assert.equal(store.getDevice(ID)?.lastSeenAtMs, NOW + 20 + LAST_SEEN_RESOLUTION_MS);
   });
 
   it("role not approved → role-upgrade with the existing record", async () => {

@@ -59,6 +59,9 @@ export type DeviceConnect = {
   remoteIp?: string;
 };
 
+/** How fine-grained a device's last-seen time is kept: a reconnect storm costs no writes. */
+export const LAST_SEEN_RESOLUTION_MS = 30_000;
+
 export type DeviceEvaluation =
   | { kind: "approved"; device: PairedDevice }
   | { kind: "needs-approval"; reason: PairingReason; existing?: PairedDevice };
@@ -68,23 +71,24 @@ export type DeviceEvaluation =
  * same public key exists (it feeds `approvedRoles` / `approvedScopes` of PAIRING_REQUIRED).
  * Pinned metadata: a platform or deviceFamily that was recorded at approval must match after
  * normalization (the platform ignoring a trailing OS version); a field pinned empty is not checked.
- * When approved, the device's last-seen time (and ip) is updated.
+ * When approved, the device's last-seen time (and ip) is updated; a device reconnecting from the
+ * same address within LAST_SEEN_RESOLUTION_MS is not written again.
  */
 export function evaluateDevice(store: DeviceStore, c: DeviceConnect, now = Date.now()): DeviceEvaluation {
-  return store.transaction(() => {
-    const device = store.getDevice(c.deviceId);
-    if (!device || device.publicKey !== c.publicKey) return { kind: "needs-approval", reason: "not-paired" };
-    if (!device.roles.includes(c.role)) return { kind: "needs-approval", reason: "role-upgrade", existing: device };
-    if (c.role === OPERATOR) {
-      const approved = new Set(device.approvedScopes);
-      if (!c.scopes.every((s) => scopeSatisfied(s, approved))) return { kind: "needs-approval", reason: "scope-upgrade", existing: device };
-    }
-    if (metadataChanged(device, c.metadata)) return { kind: "needs-approval", reason: "metadata-upgrade", existing: device };
-    store.touchDevice(c.deviceId, c.remoteIp, now);
-    const seen: PairedDevice = { ...device, lastSeenAtMs: now };
-    if (c.remoteIp !== undefined) seen.lastSeenIp = c.remoteIp;
-    return { kind: "approved", device: seen };
-  });
+  const device = store.getDevice(c.deviceId);
+  if (!device || device.publicKey !== c.publicKey) return { kind: "needs-approval", reason: "not-paired" };
+  if (!device.roles.includes(c.role)) return { kind: "needs-approval", reason: "role-upgrade", existing: device };
+  if (c.role === OPERATOR) {
+    const approved = new Set(device.approvedScopes);
+    if (!c.scopes.every((s) => scopeSatisfied(s, approved))) return { kind: "needs-approval", reason: "scope-upgrade", existing: device };
+  }
+  if (metadataChanged(device, c.metadata)) return { kind: "needs-approval", reason: "metadata-upgrade", existing: device };
+  const recentlySeen = device.lastSeenAtMs !== undefined && now - device.lastSeenAtMs < LAST_SEEN_RESOLUTION_MS && (c.remoteIp === undefined || c.remoteIp === device.lastSeenIp);
+  if (recentlySeen) return { kind: "approved", device };
+  store.touchDevice(c.deviceId, c.remoteIp, now);
+  const seen: PairedDevice = { ...device, lastSeenAtMs: now };
+  if (c.remoteIp !== undefined) seen.lastSeenIp = c.remoteIp;
+  return { kind: "approved", device: seen };
 }
 
 function metadataChanged(device: PairedDevice, m: DeviceMetadata): boolean {
