@@ -8,6 +8,7 @@ import { sendApiJson, sendPlainText } from "./openai/errors.js";
 import { handleModels, MODELS_PATH } from "./openai/models.js";
 import { handleResponses, RESPONSES_PATH } from "./openai/responses.js";
 import { handleProbe } from "./probes.js";
+import { handleControlUi } from "./control-ui/route.js";
 import { handleToolsInvoke, TOOLS_INVOKE_PATH } from "./tools-invoke.js";
 
 const log = createLogger("http");
@@ -65,6 +66,8 @@ export function handleHttpRequest(req: IncomingMessage, res: ServerResponse, gat
     const route = routeFor(pathname, enabledEndpoints(gateway));
     if (!route) {
       if (gateway.phase() === "starting") return sendPlainText(res, 503, "Plugin runtime is starting", { "Retry-After": "1" });
+      const ui = handleControlUi(req, res, gateway);
+      if (ui) return void ui.catch((err: unknown) => failed(res, err));
       return sendPlainText(res, 404, "Not Found");
     }
     if (gateway.phase() === "draining") {

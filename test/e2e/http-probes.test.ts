@@ -93,10 +93,15 @@ describe("methods and unknown paths", () => {
     assert.equal(res.text, "Method Not Allowed");
   });
 
-  for (const path of ["/nope", "/health/x", "/healthzz", "/.env"]) {
-    test(`GET ${path} -> 404`, async () => {
+  test("GET /health/x -> 404 (the probe namespace is not the Control UI's)", async () => {
+    assert.equal((await http(gw.httpUrl + "/health/x")).status, 404);
+  });
+
+  for (const path of ["/nope", "/healthzz", "/.env"]) {
+    test(`GET ${path} is the Control UI's, not a probe: with no UI installed, 503 saying so`, async () => {
       const res = await http(gw.httpUrl + path);
-      assert.equal(res.status, 404);
+      assert.equal(res.status, 503);
+      assert.match(res.text, /No Control UI is installed/);
     });
   }
 
