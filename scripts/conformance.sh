@@ -999,6 +999,15 @@ if node_check_setup; then
 fi
 end
 
+begin 12f "openclaw agent: the model's exec with host=node runs on the official node host and its output reaches the reply"
+if node_check_setup; then
+  peer node_exec agent --agent main --message 'run it MARK:script [{"name":"exec","args":{"host":"node","command":"echo conf-node-$((6*7))"}}]' --json
+  expect_rc node_exec 0
+  expect_contains node_exec "conf-node-42"
+  expect_contains node_exec "Ran on node"
+fi
+end
+
 begin 12e "openclaw approvals get --node <id> --json: the node's own approvals document, relayed by our gateway (exec.approvals.node.get)"
 if node_check_setup; then
   peer node_approvals approvals get --node "$NODE_ID" --json

@@ -36,8 +36,10 @@ export type RunnerDeps = {
   log: Logger;
   /** Commits an inbound message (core's ingress); resolves once it is durable. */
   receive(message: InboundMessage): Promise<void>;
-  /** The account connected (its waiting replies can go) or its status changed. */
+  /** The account connected (its waiting replies can go) or stopped. */
   onConnected(): void;
+  /** Its lifecycle changed (connected, recovering, blocked, stopped): status views can refresh. */
+  onStatusChange?(): void;
 };
 
 /** `<stateDir>/credentials/<channel>/<accountId>`, created 0700. */
@@ -147,6 +149,7 @@ export class AccountRunner {
         this.live = null;
         this.loop = null;
         this.deps.onConnected();
+        this.deps.onStatusChange?.();
       });
   }
 
@@ -182,6 +185,7 @@ export class AccountRunner {
         this.snap.healthState = "blocked";
         this.snap.lastError = end.error ?? "login refused";
         log.warn(`${this.channel}/${this.resolved.accountId} stopped: ${this.snap.lastError}`);
+        this.deps.onStatusChange?.();
         return;
       }
       attempt = this.snap.lastConnectedAt !== null && Date.now() - this.snap.lastConnectedAt > STABLE_AFTER_MS && connection ? 1 : attempt + 1;
@@ -191,6 +195,7 @@ export class AccountRunner {
       this.snap.lastError = end.error ?? "disconnected";
       const delay = backoffMs(attempt, end.retryAfterMs);
       log.warn(`${this.channel}/${this.resolved.accountId} disconnected (${this.snap.lastError}); reconnecting in ${Math.round(delay / 100) / 10} s`);
+      this.deps.onStatusChange?.();
       await pause(delay, signal);
     }
   }
@@ -202,6 +207,7 @@ export class AccountRunner {
     Object.assign(this.snap, { connected: true, lifecycle: "ready", healthState: "healthy", lastError: null, lastConnectedAt: Date.now() });
     this.deps.log.info(`${this.channel}/${this.resolved.accountId} connected`);
     this.deps.onConnected();
+    this.deps.onStatusChange?.();
     let stale: string | null = null;
     const silentAfter = connection.silentAfterMs ?? this.adapter.silentAfterMs;
     const watchdog = setInterval(() => {

@@ -32,6 +32,8 @@ export type ChannelManagerOptions = {
   env?: NodeJS.ProcessEnv;
   /** While true (the crash-loop breaker), accounts are not started automatically. */
   autoStartSuppressed?(): boolean;
+  /** An account's lifecycle changed (the gateway pushes fresh health to clients). */
+  onStatusChange?(): void;
 };
 
 export type ChannelView = { id: string; label: string; blocked: string | null; defaultAccountId: string; accounts: AccountSnapshot[]; summary: Record<string, unknown> };
@@ -168,6 +170,7 @@ export class ChannelManager {
             this.delivery?.resume(id, account.accountId);
             this.inbound?.resume(id, account.accountId);
           },
+          onStatusChange: () => this.opts.onStatusChange?.(),
         }),
       );
     }

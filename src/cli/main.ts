@@ -287,6 +287,16 @@ function buildProgram(): Command {
     .option("--out <file>", "write to this file (mode 0600) instead of stdout")
     .action(async (key: string, opts) => (await import("./commands/sessions.js")).sessionsExportCommand(key, opts));
 
+  program
+    .command("dashboard")
+    .description("print the Control UI's address with the gateway token in it (--open: open it in a browser)")
+    .option("--open", "open the address in the default browser")
+    .option("--no-open", "only print the address (the default)")
+    .option("--port <port>", "the local gateway's port")
+    .option("--token <token>", "gateway token to put in the address")
+    .option("--json", "print {url, tokenIncluded} as JSON")
+    .action(async (opts) => (await import("./commands/dashboard.js")).dashboardCommand(opts));
+
   addApprovalsCommands(program);
   addChannelCommands(program);
   addDeviceCommands(program);

@@ -86,6 +86,18 @@ test("a section backed by one included file is written to that file", async () =
   assert.equal(readFileSync(join(dir, "gw.json"), "utf8"), before, "an invalid result is rolled back");
 });
 
+test("a JSON5 file sent back with placeholders keeps its comments and layout, with the secrets put back in place", async () => {
+  const path = configFile(`{\n  // the gateway\n  gateway: { mode: 'local', auth: { token: 'real-secret-123' } },\n  channels: { telegram: { botToken: "bot:456" } },\n}\n`);
+  const sent = `{\n  // the gateway\n  gateway: { mode: 'local', port: 4445, auth: { token: '${REDACTED}' } },\n  channels: { telegram: { botToken: "${REDACTED}" } },\n}\n`;
+  const result = await writeConfigRaw(path, sent);
+  assert.equal(result.formattingLost, false);
+  const text = readFileSync(path, "utf8");
+  assert.match(text, /\/\/ the gateway/);
+  assert.match(text, /gateway: \{ mode: 'local', port: 4445, auth: \{ token: "real-secret-123" \} \}/);
+  const snap = readConfigSnapshot(path);
+  assert.equal((snap.config.channels as { telegram?: { botToken?: string } } | undefined)?.telegram?.botToken, "bot:456");
+});
+
 test("redaction placeholders sent back keep the current secret", async () => {
   const path = configFile(`{ "gateway": { "mode": "local", "auth": { "token": "real-secret-123" } } }`);
   await writeConfigRaw(path, `{ "gateway": { "mode": "local", "port": 4444, "auth": { "token": "${REDACTED}" } } }`);

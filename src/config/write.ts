@@ -189,8 +189,21 @@ export async function writeConfigRaw(path: string, raw: string, opts: { baseHash
   }
   const { value, restored } = restoreRedacted(parsed, current.parsed);
   if (restored.length === 0) return commit(current, raw, false);
+  const inPlace = fillPlaceholders(raw, restored.map((at) => getAtPath(value, at).value));
+  if (inPlace !== null && isDeepStrictEqual(JSON5.parse(inPlace), value)) return commit(current, inPlace, false);
   const { text, formattingLost } = renderText(raw, parsed, value);
   return commit(current, text, formattingLost);
+}
+
+/**
+ * Puts the kept secrets where the text holds the placeholder, in order of appearance (the order
+ * the parser met them), so a JSON5 file keeps its comments and layout. Null when the counts differ.
+ */
+function fillPlaceholders(raw: string, secrets: unknown[]): string | null {
+  const quoted = new RegExp(`(["'])${REDACTED}\\1`, "g");
+  let i = 0;
+  const text = raw.replace(quoted, (match) => (i < secrets.length ? JSON.stringify(secrets[i++]) : match));
+  return i === secrets.length ? text : null;
 }
 
 /** Applies a merge patch to the file (config.patch, `openclaw config set/unset`). */

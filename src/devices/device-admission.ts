@@ -31,7 +31,7 @@ export type AdmissionContext = {
 
 export type Admission =
   | { ok: true; deviceId: string; authMethod: string; deviceToken?: string; issuedAtMs?: number }
-  | { ok: false; error: ErrorShape; closeReason?: string; authFailure?: "device_token_mismatch" | "scope_mismatch" };
+  | { ok: false; error: ErrorShape; closeReason?: string; authFailure?: "device_token_mismatch" | "token_mismatch" | "scope_mismatch" };
 
 /**
  * The device part of a connect (protocol §6): the proof, a device token in place of the shared
@@ -54,7 +54,11 @@ export async function admitDevice(devices: DeviceService, c: AdmissionContext): 
   if (!c.sharedSecretOk) {
     const token = params.auth?.deviceToken ?? params.auth?.token;
     const summary = token ? store.verifyToken(deviceId, role, token) : null;
-    if (!summary) return { ok: false, error: { code: ErrorCodes.invalidRequest, message: "" }, authFailure: "device_token_mismatch" };
+    if (!summary) {
+      // A device that was never given a token sent a wrong gateway token, not a stale device token.
+      const meantAsDeviceToken = params.auth?.deviceToken !== undefined || store.hasIssuedToken(deviceId, role);
+      return { ok: false, error: { code: ErrorCodes.invalidRequest, message: "" }, authFailure: meantAsDeviceToken ? "device_token_mismatch" : "token_mismatch" };
+    }
     const granted = new Set(summary.scopes);
     if (role === "operator" && !requestedScopes.every((s) => scopeSatisfied(s, granted))) return { ok: false, error: { code: ErrorCodes.invalidRequest, message: "" }, authFailure: "scope_mismatch" };
     authMethod = "device-token";

@@ -230,6 +230,11 @@ export class DeviceStore {
     });
   }
 
+  /** Whether (device, role) was ever given a token (revoked ones count): without one, a failed token is not a device token. */
+  hasIssuedToken(deviceId: string, role: string): boolean {
+    return this.s.token.get(deviceId, role) !== undefined;
+  }
+
   /** Marks the token revoked; returns the time, or null when there was no live token. */
   revokeToken(deviceId: string, role: string, now = Date.now()): number | null {
     return this.s.revokeToken.run(now, deviceId, role).changes > 0 ? now : null;

@@ -52,7 +52,7 @@ function callerWith(subject: string, scopes: Set<string>): HttpCaller {
  * Checks the gateway's shared secret on an HTTP request (Bearer only; loopback is no exemption).
  * Answers 401/429 itself and returns null when the request may not go on.
  */
-export async function authenticateHttp(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext): Promise<HttpCaller | null> {
+export async function authenticateHttp(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, opts: { acceptDeviceToken?: boolean } = {}): Promise<HttpCaller | null> {
   const auth = gateway.auth();
   if (auth.mode === "none") return callerWith("gateway-auth:none", declaredScopes(req));
   const ip = req.socket.remoteAddress ?? "unknown";
@@ -65,6 +65,13 @@ export async function authenticateHttp(req: IncomingMessage, res: ServerResponse
   }
   const bearer = bearerToken(req);
   const result = checkSharedSecret(auth, bearer === undefined ? undefined : { token: bearer, password: bearer });
+  if (!result.ok && bearer && opts.acceptDeviceToken && gateway.devices) {
+    const found = (await gateway.devices.store()).findDeviceByToken(bearer);
+    if (found && found.role === "operator") {
+      gateway.rateLimiter.recordSuccess(ip, CREDENTIAL_CLASS);
+      return callerWith(`device:${found.device.deviceId}`, new Set(found.token.scopes));
+    }
+  }
   if (!result.ok) {
     if (result.reason === "token_mismatch" || result.reason === "password_mismatch") {
       const delayMs = gateway.rateLimiter.recordFailure(ip, CREDENTIAL_CLASS);

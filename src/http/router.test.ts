@@ -78,7 +78,7 @@ test("security headers on every answer, HSTS only when configured", async () => 
   const gateway = testGateway();
   const server = await startTestServer(gateway.context);
   try {
-    const res = await fetch(`${server.baseUrl}/nope`);
+    const res = await fetch(`${server.baseUrl}/v1/nope`);
     assert.equal(res.headers.get("x-content-type-options"), "nosniff");
     assert.equal(res.headers.get("referrer-policy"), "no-referrer");
     assert.equal(res.headers.get("permissions-policy"), "camera=(), microphone=(self), geolocation=()");

@@ -9,6 +9,7 @@ import { webLoginStartMethod, webLoginWaitMethod } from "./web-login.js";
 import { deviceMethods } from "./devices.js";
 import { nodeMethods } from "./nodes.js";
 import { nodeExecApprovalMethods } from "./node-exec-approvals.js";
+import { absentFeatureMethods } from "./absent-features.js";
 import { modelsAuthStatusMethod, modelsListMethod } from "./models.js";
 import {
   sessionsDescribeMethod,
@@ -60,6 +61,7 @@ export function createCoreRegistry(): MethodRegistry {
     ...deviceMethods,
     ...nodeMethods,
     ...nodeExecApprovalMethods,
+    ...absentFeatureMethods,
     agentMethod,
     agentWaitMethod,
     agentIdentityMethod,

@@ -10,14 +10,14 @@ import { ChannelManager } from "../channels/manager.js";
 /** Agent runs with their tools, the owner's exec approvals and the chat channels feeding them: built once and used together. */
 export type AgentStack = { agents: AgentRuntime; approvals: ExecApprovals; tools: GatewayTools; channels: ChannelManager };
 
-export function createAgentStack(opts: { stateDir: string; config: () => ConfigSnapshot; events: ApprovalEvents; nodes?: NodeRunner; autoStartSuppressed?: () => boolean }): AgentStack {
+export function createAgentStack(opts: { stateDir: string; config: () => ConfigSnapshot; events: ApprovalEvents; nodes?: NodeRunner; autoStartSuppressed?: () => boolean; onChannelStatus?: () => void }): AgentStack {
   const approvals = createExecApprovals({ stateDir: opts.stateDir, config: () => opts.config().config, events: opts.events });
   let agents: AgentRuntime | null = null;
   let channels: ChannelManager | null = null;
   const messages = { send: (req: Parameters<ChannelManager["sendMessage"]>[0]) => channels!.sendMessage(req) };
   const tools = createGatewayTools({ stateDir: opts.stateDir, commands: approvals.gate, sessions: runtimeSessions(() => agents!), messages, ...(opts.nodes ? { nodes: opts.nodes } : {}) });
   agents = new AgentRuntime({ stateDir: opts.stateDir, config: opts.config, tools });
-  channels = new ChannelManager({ stateDir: opts.stateDir, config: opts.config, agents, autoStartSuppressed: opts.autoStartSuppressed });
+  channels = new ChannelManager({ stateDir: opts.stateDir, config: opts.config, agents, autoStartSuppressed: opts.autoStartSuppressed, onStatusChange: opts.onChannelStatus });
   return { agents, approvals, tools, channels };
 }
 

@@ -89,3 +89,15 @@ export function refreshHealth(gateway: GatewayContext): void {
   gateway.health.refresh();
   gateway.events.broadcast("health", gateway.health.current, { stateVersion: stateVersionOf(gateway) });
 }
+
+const pendingRefresh = new WeakSet<GatewayContext>();
+
+/** refreshHealth soon, once for a burst of changes (several channel accounts reconnecting at once). */
+export function scheduleHealthRefresh(gateway: GatewayContext): void {
+  if (pendingRefresh.has(gateway)) return;
+  pendingRefresh.add(gateway);
+  setTimeout(() => {
+    pendingRefresh.delete(gateway);
+    if (gateway.phase() !== "draining") refreshHealth(gateway);
+  }, 50).unref();
+}

@@ -22,7 +22,7 @@ import { createCoreRegistry } from "../methods/index.js";
 import { secretFingerprint, type ResolvedAuth } from "./auth.js";
 import { AuthRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from "./auth-rate-limit.js";
 import { GatewayConnection } from "./connection.js";
-import { refreshHealth, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
+import { refreshHealth, scheduleHealthRefresh, type GatewayContext, type GatewayControl, type GatewayPhase } from "./context.js";
 import type { BreakerState } from "./boot-history.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
 import { DeviceService } from "../devices/device-service.js";
@@ -138,7 +138,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let context!: GatewayContext;
   const health = new HealthMonitor(() => context);
   const nodes = new NodeService(opts.stateDir, events);
-  const stack = opts.agents ?? createAgentStack({ stateDir: opts.stateDir, config: () => config, events, nodes: nodeRunner(nodes) });
+  const stack =
+    opts.agents ??
+    createAgentStack({ stateDir: opts.stateDir, config: () => config, events, nodes: nodeRunner(() => nodes), onChannelStatus: () => scheduleHealthRefresh(context) });
   const { agents, approvals, tools, channels } = stack;
   context = {
     version: GATEWAY_VERSION,

@@ -4,7 +4,8 @@ import { planReload, type ReloadPlan } from "../config/reload-plan.js";
 import { ConfigWatcher } from "../config/watcher.js";
 import { createLogger, logSink } from "../infra/logger.js";
 import { BootHistory, type BreakerState } from "./boot-history.js";
-import { refreshHealth, type GatewayControl, type ReloadOutcome } from "./context.js";
+import { refreshHealth, scheduleHealthRefresh, type GatewayControl, type ReloadOutcome } from "./context.js";
+import { nodeRunner } from "../nodes/node-runner.js";
 import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stack.js";
 import type { EventHub } from "./event-hub.js";
 import { AGENT_DRAIN_MS, startGateway, type RunningGateway } from "./gateway.js";
@@ -60,7 +61,14 @@ export class GatewayRuntime implements GatewayControl {
     this.bootHistory = new BootHistory(opts.stateDir);
     // Approval events go to whichever server is listening now.
     const events = { broadcast: (...args: Parameters<EventHub["broadcast"]>) => this.server?.context.events.broadcast(...args), wanted: (...args: Parameters<EventHub["wanted"]>) => this.server?.context.events.wanted(...args) ?? false };
-    this.agents = createAgentStack({ stateDir: opts.stateDir, config: () => this.snapshot, events, autoStartSuppressed: () => this.breakerState?.tripped ?? false });
+    this.agents = createAgentStack({
+      stateDir: opts.stateDir,
+      config: () => this.snapshot,
+      events,
+      nodes: nodeRunner(() => this.server?.context.nodes),
+      autoStartSuppressed: () => this.breakerState?.tripped ?? false,
+      onChannelStatus: () => this.server && scheduleHealthRefresh(this.server.context),
+    });
   }
 
   get gateway(): RunningGateway {

@@ -177,3 +177,11 @@ test("the CLI lists a held device, shows how to approve the newest, approves it,
   const entry = JSON.parse(json.stdout).paired.find((d: { deviceId: string }) => d.deviceId === key.deviceId);
   assert.ok(entry.tokens[0].revokedAtMs > 0);
 });
+
+test("a new device with a wrong gateway token hears that the gateway token is wrong, not a device token", async () => {
+  const key = newDeviceKey();
+  const wrong = await deviceConnect(key, { overrides: { auth: { token: "not-the-gateway-token" } } });
+  assert.equal(wrong.res.ok, false);
+  assert.equal(wrong.res.error.details.code, "AUTH_TOKEN_MISMATCH");
+  assert.match(wrong.res.error.message, /gateway token mismatch/);
+});

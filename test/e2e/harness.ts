@@ -55,6 +55,8 @@ export type TestGatewayOptions = {
   extraConfig?: Record<string, unknown>;
   handshakeTimeoutMs?: number;
   intervals?: GatewayOptions["intervals"];
+  /** Default: an ephemeral port. */
+  port?: number;
 };
 
 export type TestGateway = {
@@ -77,7 +79,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const config = snapshotFromText(configPath, text);
   if (!config.valid) throw new Error(`test config invalid: ${JSON.stringify(config.issues)}`);
   const gw = await startGateway({
-    port: 0,
+    port: opts.port ?? 0,
     bindHost: "127.0.0.1",
     config,
     auth: opts.auth ?? { mode: "token", token: TEST_TOKEN },

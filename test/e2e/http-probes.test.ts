@@ -97,13 +97,18 @@ describe("methods and unknown paths", () => {
     assert.equal((await http(gw.httpUrl + "/health/x")).status, 404);
   });
 
-  for (const path of ["/nope", "/healthzz", "/.env"]) {
-    test(`GET ${path} is the Control UI's, not a probe: with no UI installed, 503 saying so`, async () => {
-      const res = await http(gw.httpUrl + path);
-      assert.equal(res.status, 503);
-      assert.match(res.text, /No Control UI is installed/);
+  for (const path of ["/nope", "/healthzz"]) {
+    test(`GET ${path} is a Control UI route (its page), not a probe`, async () => {
+      const res = await http(gw.httpUrl + path, { headers: { accept: "text/html" } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+      assert.match(res.text, /<div id="app">/);
     });
   }
+
+  test("GET /.env names a file the UI does not have: 404", async () => {
+    assert.equal((await http(gw.httpUrl + "/.env")).status, 404);
+  });
 
   test("a malformed request line does not take the server down", async () => {
     const net = await import("node:net");

@@ -8,7 +8,8 @@ import { normalizeBasePath } from "./settings.js";
 test("from the root every GET is the UI's except the reserved namespaces; other methods never are", () => {
   assert.deepEqual(classifyUiRequest("GET", "/", "", ""), { kind: "file", rel: "index.html" });
   assert.deepEqual(classifyUiRequest("HEAD", "/chat/main/x", "", ""), { kind: "file", rel: "chat/main/x" });
-  for (const p of ["/api/x", "/v1/models", "/ui", "/j/abc", "/plugins/x", "/tools/invoke", "/health"]) assert.equal(classifyUiRequest("GET", p, "", ""), null, p);
+  for (const p of ["/api/x", "/v1/models", "/ui", "/j/abc", "/plugins/x", "/tools/invoke", "/health", "/sessions/agent%3Amain%3Amain/history"]) assert.equal(classifyUiRequest("GET", p, "", ""), null, p);
+  assert.deepEqual(classifyUiRequest("GET", "/sessions", "", ""), { kind: "file", rel: "sessions" }, "the Sessions page reloads");
   assert.equal(classifyUiRequest("POST", "/", "", ""), null);
   assert.deepEqual(classifyUiRequest("GET", "/control-ui-config.json", "", ""), { kind: "runtime-config" });
   assert.deepEqual(classifyUiRequest("GET", "/__openclaw__/control-ui-config.json", "", ""), { kind: "runtime-config" });

@@ -6,7 +6,9 @@ export type UiRequest =
   | { kind: "file"; rel: string };
 
 /** First path segments that never belong to the UI when it is served from the root. */
-const RESERVED = new Set(["ui", "api", "v1", "j", "plugins", "tools", "hooks", "sessions", "health", "healthz", "ready", "readyz", "startup", "startupz", "__openclaw__"]);
+const RESERVED = new Set(["ui", "api", "v1", "j", "plugins", "health", "healthz", "ready", "readyz", "startup", "startupz", "__openclaw__"]);
+/** API paths under segments the UI also uses for its own pages (`/sessions` is a page, its history endpoint is not). */
+const RESERVED_PATHS = [/^\/tools\/invoke$/, /^\/sessions\/[^/]+\/(?:history|kill)$/];
 const RUNTIME_CONFIG = new Set(["/control-ui-config.json", "/__openclaw/control-ui-config.json"]);
 
 /**
@@ -23,7 +25,7 @@ export function classifyUiRequest(method: string, pathname: string, search: stri
   } else {
     if (pathname === "/__openclaw__/control-ui-config.json") return { kind: "runtime-config" };
     const first = pathname.split("/")[1] ?? "";
-    if (RESERVED.has(first)) return null;
+    if (RESERVED.has(first) || RESERVED_PATHS.some((re) => re.test(pathname))) return null;
     rest = pathname;
   }
   if (RUNTIME_CONFIG.has(rest)) return { kind: "runtime-config" };

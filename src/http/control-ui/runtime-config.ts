@@ -8,7 +8,8 @@ import type { ControlUiSettings } from "./settings.js";
 
 /** `control-ui-config.json`: what the UI needs before it connects (http spec §4.1), for authenticated callers. */
 export async function sendRuntimeConfig(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, settings: ControlUiSettings): Promise<void> {
-  const caller = await authenticateHttp(req, res, gateway);
+  // The UI asks with the gateway token or, once paired, with its device token.
+  const caller = await authenticateHttp(req, res, gateway, { acceptDeviceToken: true });
   if (!caller) return;
   const agentId = gateway.agents?.defaultAgentId();
   const identity = agentId ? agentIdentity(gateway, agentId) : null;

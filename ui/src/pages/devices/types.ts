@@ -1,0 +1,76 @@
+export type PendingDevice = {
+  requestId: string;
+  deviceId: string;
+  displayName?: string;
+  platform?: string;
+  deviceFamily?: string;
+  clientId: string;
+  clientMode: string;
+  browserOrigin?: string;
+  role: string;
+  roles: string[];
+  scopes: string[];
+  remoteIp?: string;
+  isRepair?: boolean;
+  ts: number;
+};
+
+export type TokenSummary = { role: string; scopes: string[]; createdAtMs: number; rotatedAtMs?: number; revokedAtMs?: number; lastUsedAtMs?: number };
+
+export type PairedDevice = {
+  deviceId: string;
+  label?: string;
+  displayName?: string;
+  platform?: string;
+  deviceFamily?: string;
+  clientId: string;
+  clientMode: string;
+  roles: string[];
+  tokens: TokenSummary[];
+  approvedAtMs: number;
+  lastSeenAtMs?: number;
+  lastSeenIp?: string;
+  connected: boolean;
+};
+
+export type DevicePairList = { pending: PendingDevice[]; paired: PairedDevice[] };
+
+export type NodeEntry = {
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  deviceFamily?: string;
+  remoteIp?: string;
+  caps?: string[];
+  commands?: string[];
+  approvalState?: string;
+  pendingRequestId?: string;
+  declaredCommands?: string[];
+  connected: boolean;
+  paired: boolean;
+  lastSeenAtMs?: number;
+  lastSeenReason?: string;
+};
+
+export type PendingNode = {
+  requestId: string;
+  nodeId: string;
+  displayName?: string;
+  platform?: string;
+  version?: string;
+  remoteIp?: string;
+  caps: string[];
+  commands: string[];
+  requiredApproveScopes?: string[];
+  isRepair?: boolean;
+  ts: number;
+};
+
+export type NodeList = { ts: number; nodes: NodeEntry[] };
+export type NodePairList = { pending: PendingNode[] };
+
+export const DEVICE_EVENTS = ["device.pair.requested", "device.pair.resolved", "device.pair.changed", "presence"];
+export const NODE_EVENTS = ["node.pair.requested", "node.pair.resolved", "node.presence", "node.runnerInventory.changed", "presence"];
+
+export const shortId = (id: string) => (id.length > 12 ? `${id.slice(0, 12)}…` : id);
