@@ -31,7 +31,7 @@ export const AGENT_PLAN = {
   idleMs: 2000,
 } as const;
 
-const HISTORY_SESSION = "agent:main:bench-history";
+export const HISTORY_SESSION = "agent:main:bench-history";
 
 export type AgentSection = {
   ok: true;
@@ -90,7 +90,7 @@ function filler(seed: number, chars: number): string {
  * Writes `turns` user/assistant pairs into the history session with the gateway's own store code,
  * shaped like the entries a real turn leaves (content parts, usage, provider and model).
  */
-async function prefillHistory(stateDir: string, turns: number): Promise<number> {
+export async function prefillHistory(stateDir: string, turns: number): Promise<number> {
   const t0 = performance.now();
   const { openAgentStore } = await import("../src/store/agent-store.js");
   const { agentStorePath } = await import("../src/agents/agent-config.js");

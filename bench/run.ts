@@ -15,6 +15,9 @@
  *  6. channels (bench/channels.ts): Telegram through the Bot API stand-in, DM -> reply latency vs
  *     the provider called directly, msgs/s through one bot vs /v1/chat/completions, and idle RSS
  *     with telegram + irc (a real ngircd) + whatsapp (unlinked) configured
+ *  7. control UI (bench/ui.ts): gzip/brotli size of the UI's JS + CSS; in Debian's Chromium,
+ *     navigation -> connected and the last page of a 10k-message session rendered, then scrolled
+ *     to its first message (skipped when Chromium is not installed)
  *
  * BENCH_ONLY=channels runs only section 6 (same table columns, a BENCH_JSON with just that section).
  *
@@ -46,6 +49,7 @@ import {
 import type { LoadConfig, LoadResult } from "./load.js";
 import { agentGoals, agentJson, agentRows, runAgentSection, AGENT_PLAN } from "./agents.js";
 import { channelGoals, channelJson, channelRows, runChannelSection, CHANNEL_PLAN, type ChannelSection, type ChannelSectionFailure } from "./channels.js";
+import { uiGoals, uiJson, uiRows, runUiSection, UI_PLAN } from "./ui.js";
 
 const GOALS = { coldStartMs: 300, idleRssMB: 70, rpcRatio: 0.7, deviceHandshakeRatio: 0.8 } as const;
 const COLD_RUNS = 5;
@@ -301,6 +305,10 @@ async function main(): Promise<void> {
     );
     const agents = await runAgentSection({ root: ws.root, repoRoot, cliPath, benchDir: here, clockTicks: CLK_TCK }, (line) => process.stdout.write(line + "\n"));
     const channels = await channelSection(ws);
+    process.stdout.write(
+      `control UI: asset sizes; Chromium: navigation -> connected x ${UI_PLAN.connectRuns}, last page of ${UI_PLAN.historyTurns * 2} messages + scroll to the first x ${UI_PLAN.renderRuns}…\n`,
+    );
+    const ui = await runUiSection({ root: ws.root, repoRoot, cliPath, benchDir: here, clockTicks: CLK_TCK }, (line) => process.stdout.write(line + "\n"));
 
     // ---- aggregate ----
     const coldMedian = median(coldG.spawnToHealthyMs);
@@ -332,7 +340,7 @@ async function main(): Promise<void> {
     });
     const cpuCostRatio = gRpc.serverCpuUsPerOp !== null && bRpc.serverCpuUsPerOp !== null ? gRpc.serverCpuUsPerOp / bRpc.serverCpuUsPerOp : null;
     const hsCpuCostRatio = gHs.serverCpuUsPerOp !== null && bHs.serverCpuUsPerOp !== null ? gHs.serverCpuUsPerOp / bHs.serverCpuUsPerOp : null;
-    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0) || (agents.ok && agents.errors > 0) || (channels.ok && channels.errors > 0);
+    const anyErrors = sessions.some((s) => s.rpc.errors > 0 || s.handshake.errors > 0) || (agents.ok && agents.errors > 0) || (channels.ok && channels.errors > 0) || (ui.ok && ui.errors > 0);
 
     const goals = [
       { name: "cold start median (spawn -> /healthz 200)", metric: "coldStartMs", value: r1(coldMedian), goal: `< ${GOALS.coldStartMs} ms`, pass: coldMedian < GOALS.coldStartMs },
@@ -341,6 +349,7 @@ async function main(): Promise<void> {
       { name: "connects/s with a signed device vs token-only", metric: "deviceHandshakeRatio", value: r3(deviceHsRatio), goal: `>= ${GOALS.deviceHandshakeRatio}`, pass: deviceHsRatio >= GOALS.deviceHandshakeRatio },
       ...agentGoals(agents),
       ...channelGoals(channels),
+      ...uiGoals(ui),
     ];
 
     const rows: string[][] = [
@@ -366,6 +375,7 @@ async function main(): Promise<void> {
       ["  server CPU per handshake, us", fmt(gDeviceHs.serverCpuUsPerOp), fmt(gHs.serverCpuUsPerOp), "", "", ""],
       ...agentRows(agents, idleRssKiB),
       ...channelRows(channels),
+      ...uiRows(ui),
     ];
     const totalSeconds = (performance.now() - t0) / 1000;
     process.stdout.write("\n" + table(rows) + "\n\n");
@@ -376,10 +386,14 @@ async function main(): Promise<void> {
         `agent rows: one gateway with the provider stand-in (zero latency) configured; baseline = the stand-in called directly by the same load generator ` +
         `(completions interleave direct/gateway and plain/stream, one request at a time; turns: ${AGENT_PLAN.turns.connections} connections x ${AGENT_PLAN.turns.sessions / AGENT_PLAN.turns.connections} sessions, one turn in flight each, ` +
         `vs the stand-in at ${AGENT_PLAN.capacity.concurrency} concurrent streaming requests).\n` +
-        CHANNEL_NOTE,
+        CHANNEL_NOTE +
+        `control UI rows: KB = 1024 bytes, the build's .gz/.br of dist/control-ui/assets/*.{js,css}; browser times are the page's own clock from navigation start ` +
+        `to the first DOM change after which the element is visible (wall = page.goto -> Playwright saw it), a fresh context per run, one gateway with the 10k-message session.\n`,
     );
     if (!agents.ok) process.stdout.write(`WARNING: agent section failed: ${agents.error}\n`);
     if (!channels.ok) process.stdout.write(`WARNING: channel section failed: ${channels.error}\n`);
+    if (!ui.ok) process.stdout.write(`WARNING: control UI section failed: ${ui.error}\n`);
+    else if (ui.browserError) process.stdout.write(`WARNING: control UI browser part failed: ${ui.browserError}\n`);
     if (anyErrors) process.stdout.write("WARNING: some requests/handshakes failed; see BENCH_JSON errors fields.\n");
     const allPass = goals.every((g) => g.pass) && !anyErrors;
     process.stdout.write(`goals: ${goals.filter((g) => g.pass).length}/${goals.length} pass${anyErrors ? " (errors seen)" : ""}; total ${totalSeconds.toFixed(1)} s\n`);
@@ -425,6 +439,7 @@ async function main(): Promise<void> {
       },
       agents: agentJson(agents),
       channels: channelJson(channels),
+      ui: uiJson(ui),
       goals,
       errors: anyErrors,
       allPass,
