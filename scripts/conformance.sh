@@ -13,7 +13,8 @@
 # ours with channels.irc pointing at it. Check 11 (Telegram) runs the tests' Telegram Bot API stand-in
 # (scripts/conformance/telegram-stand-in.mjs) and a third gateway of ours with channels.telegram pointing at it.
 # Check 12 (nodes) runs the official node host (`openclaw node run`) against the main gateway and approves it
-# with our CLI (dist/openclaw.mjs).
+# with our CLI (dist/openclaw.mjs). Check 13 drives the official Control UI in Debian chromium
+# (apt-get install chromium), served by a gateway of ours.
 #
 # Environment knobs:
 #   CONFORMANCE_TIMEOUT=<s>   per-command timeout (default 90)
@@ -1017,6 +1018,22 @@ fi
 end
 
 stop_node_host
+
+# ---------------------------------------------------------------------------------------------------------
+# 13. the official Control UI (the peer's dist/control-ui) served by our gateway through gateway.controlUi.root,
+# driven in Debian chromium: it connects, sends a chat message and streams the reply, and its channels,
+# sessions and logs pages ask for no method we lack (test/e2e/ui-official.test.ts, run on its own here)
+# ---------------------------------------------------------------------------------------------------------
+begin 13 "the official Control UI on our gateway: chat round trip in chromium; channels, sessions and logs pages without unknown methods"
+printf '%s\n' "node --test dist/test/e2e/ui-official.test.js" >"$OUT/official_ui.cmd"
+(cd "$REPO" && timeout -k 5 180 node --test dist/test/e2e/ui-official.test.js) >"$OUT/official_ui.out" 2>"$OUT/official_ui.err" </dev/null
+echo $? >"$OUT/official_ui.rc"
+expect_rc official_ui 0
+if grep -q "^# skipped [1-9]" "$OUT/official_ui.out"; then
+  fail_reason "the test skipped itself (the peer's Control UI was not found)"
+  dump official_ui
+fi
+end
 
 # Bait for check 7: the gateway logs failed RPCs with their method name (ops spec 6.3), so a method name that
 # embeds the token must come out redacted (first 6 + last 4 characters), never verbatim.

@@ -2,7 +2,7 @@ import { ApprovalCard } from "./approvals/approval-card";
 import { RecentList } from "./approvals/recent-list";
 import { useApprovals } from "./approvals/use-approvals";
 import { useNow } from "./approvals/use-now";
-import { ErrorText } from "./devices/fields";
+import { ErrorText } from "../common/fields";
 
 /** Exec approvals waiting for an operator, live from the gateway's approval events. */
 export function ApprovalsPage() {

@@ -5,8 +5,8 @@ import { ChannelRow } from "./channels/channel-row";
 import { PairingList } from "./channels/pairing-list";
 import { accountKey, type AccountStatus, type ChannelsStatus } from "./channels/types";
 import { WhatsAppLogin } from "./channels/whatsapp-login";
-import { useAction } from "./devices/action";
-import { ErrorText } from "./devices/fields";
+import { useAction } from "../common/action";
+import { ErrorText } from "../common/fields";
 
 const PROBE_TIMEOUT_MS = 40_000;
 

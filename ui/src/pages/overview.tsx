@@ -1,10 +1,5 @@
+import { ago } from "../common/time";
 import { useRpc } from "../hooks";
-
-function ago(ms: number | undefined): string {
-  if (!ms) return "—";
-  const s = Math.round((Date.now() - ms) / 1000);
-  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
-}
 
 /** Health, status and who is connected; refreshed by the gateway's own `health` and `presence` events. */
 export function OverviewPage() {

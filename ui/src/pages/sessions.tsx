@@ -78,7 +78,7 @@ export function SessionsPage() {
             </tbody>
           </table>
           <p class="hint">
-            {query ? `${rows.length} matching (messages searched by relevance, top 25).` : sessions.total > rows.length ? `Showing the ${rows.length} most recent of ${sessions.total}.` : `${rows.length} sessions.`}
+            {query ? `${rows.length} matching (messages searched by relevance, top 25).` : sessions.total > rows.length ? `Showing the ${rows.length} most recent of ${sessions.total}.` : `${rows.length} session${rows.length === 1 ? "" : "s"}.`}
           </p>
         </>
       )}

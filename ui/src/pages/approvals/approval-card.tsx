@@ -1,7 +1,7 @@
 import { gateway } from "../../session";
-import { useAction } from "../devices/action";
-import { ErrorText, Fields } from "../devices/fields";
-import { countdown } from "../devices/time";
+import { useAction } from "../../common/action";
+import { ErrorText, Fields } from "../../common/fields";
+import { countdown } from "../../common/time";
 import type { Approval, Decision } from "./use-approvals";
 
 const DECISIONS: { decision: Decision; label: string; secondary?: boolean }[] = [

@@ -1,4 +1,4 @@
-import { ago } from "../devices/time";
+import { ago } from "../../common/time";
 import type { Resolved } from "./use-approvals";
 
 const OUTCOME: Record<string, string> = { "allow-once": "allowed once", "allow-always": "always allowed", deny: "denied" };

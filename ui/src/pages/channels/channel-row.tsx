@@ -1,5 +1,5 @@
-import { ErrorText, Fields } from "../devices/fields";
-import { ago, fullTime } from "../devices/time";
+import { ErrorText, Fields } from "../../common/fields";
+import { ago, fullTime } from "../../common/time";
 import type { AccountStatus, StatusIssue } from "./types";
 
 const STATE_COLOR: Record<string, string> = { ready: "var(--ok)", starting: "var(--warn)", recovering: "var(--warn)", blocked: "var(--err)", stopped: "var(--muted)" };

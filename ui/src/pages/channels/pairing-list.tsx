@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import { useRpc } from "../../hooks";
 import { gateway } from "../../session";
-import { useAction } from "../devices/action";
-import { ErrorText } from "../devices/fields";
-import { ago, fullTime } from "../devices/time";
+import { useAction } from "../../common/action";
+import { ErrorText } from "../../common/fields";
+import { ago, fullTime } from "../../common/time";
 import type { PairingList as PairingListResult, PairingRequest } from "./types";
 
 const NOTIFIED: Record<string, string> = { sent: "they were told", unsupported: "this channel cannot tell them", failed: "telling them failed" };

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { gateway } from "../../session";
-import { ErrorText } from "../devices/fields";
+import { ErrorText } from "../../common/fields";
 
 type LoginAnswer = { connected?: boolean; message: string; qr?: string; qrDataUrl?: string };
 

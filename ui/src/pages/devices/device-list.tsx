@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { deviceIdentity } from "../../gateway/device-identity";
 import { useRpc } from "../../hooks";
 import { DeviceRow } from "./device-row";
-import { ErrorText } from "./fields";
+import { ErrorText } from "../../common/fields";
 import { PendingDeviceRow } from "./pending-device-row";
 import { DEVICE_EVENTS, type DevicePairList } from "./types";
 

@@ -1,7 +1,7 @@
 import { gateway } from "../../session";
-import { useAction } from "./action";
-import { ErrorText, Fields } from "./fields";
-import { ago, fullTime } from "./time";
+import { useAction } from "../../common/action";
+import { ErrorText, Fields } from "../../common/fields";
+import { ago, fullTime } from "../../common/time";
 import { shortId, type PairedDevice, type TokenSummary } from "./types";
 
 function TokenLine(props: { token: TokenSummary; busy: boolean; onRevoke(): void }) {

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { gateway } from "../../session";
-import { useAction } from "./action";
-import { ErrorText } from "./fields";
+import { useAction } from "../../common/action";
+import { ErrorText } from "../../common/fields";
 
 type InvokeResult = { ok: boolean; payload?: unknown; payloadJSON?: string | null };
 

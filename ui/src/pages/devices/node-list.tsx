@@ -1,5 +1,5 @@
 import { useRpc } from "../../hooks";
-import { ErrorText } from "./fields";
+import { ErrorText } from "../../common/fields";
 import { NodeRow } from "./node-row";
 import { PendingNodeRow } from "./pending-node-row";
 import { NODE_EVENTS, type NodeList as NodeListResult, type NodePairList } from "./types";

@@ -1,6 +1,6 @@
-import { Fields } from "./fields";
+import { Fields } from "../../common/fields";
 import { InvokeForm } from "./invoke-form";
-import { ago, fullTime } from "./time";
+import { ago, fullTime } from "../../common/time";
 import { shortId, type NodeEntry } from "./types";
 
 const APPROVAL: Record<string, string> = { approved: "approved", pending: "waiting for approval (see above)", unpaired: "not paired" };

@@ -1,7 +1,7 @@
 import { gateway } from "../../session";
-import { useAction } from "./action";
-import { ErrorText, Fields } from "./fields";
-import { ago } from "./time";
+import { useAction } from "../../common/action";
+import { ErrorText, Fields } from "../../common/fields";
+import { ago } from "../../common/time";
 import { shortId, type PendingDevice } from "./types";
 
 /** A device asking to pair (or for more roles or scopes), with Approve and Reject. */

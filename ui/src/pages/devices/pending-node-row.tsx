@@ -1,7 +1,7 @@
 import { gateway } from "../../session";
-import { useAction } from "./action";
-import { ErrorText, Fields } from "./fields";
-import { ago } from "./time";
+import { useAction } from "../../common/action";
+import { ErrorText, Fields } from "../../common/fields";
+import { ago } from "../../common/time";
 import { shortId, type PendingNode } from "./types";
 
 /** A node's capability surface (its commands and caps) waiting for an operator. */

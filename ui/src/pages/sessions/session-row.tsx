@@ -1,6 +1,7 @@
 import { navigate } from "../../router";
 import { basePath } from "../../session";
-import { ago, count } from "./format";
+import { ago } from "../../common/time";
+import { count } from "./format";
 import type { SessionRow } from "./use-sessions";
 
 type Props = { session: SessionRow; busy: boolean; onReset(s: SessionRow): void; onDelete(s: SessionRow): void };

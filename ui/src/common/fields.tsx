@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 
 const LIST = { display: "grid", gridTemplateColumns: "max-content minmax(0, 1fr)", gap: "0.15em 0.8em", margin: "0.5em 0" };
-const VALUE = { margin: 0, overflowWrap: "anywhere" } as const;
+const VALUE = { margin: 0, overflowWrap: "break-word" } as const;
 
 /** A label/value list; entries whose value is null, undefined or "" are left out. */
 export function Fields(props: { entries: [string, ComponentChildren][] }) {
