@@ -190,9 +190,17 @@ export async function writeConfigRaw(path: string, raw: string, opts: { baseHash
   const { value, restored } = restoreRedacted(parsed, current.parsed);
   if (restored.length === 0) return commit(current, raw, false);
   const inPlace = fillPlaceholders(raw, restored.map((at) => getAtPath(value, at).value));
-  if (inPlace !== null && isDeepStrictEqual(JSON5.parse(inPlace), value)) return commit(current, inPlace, false);
+  if (inPlace !== null && parsesTo(inPlace, value)) return commit(current, inPlace, false);
   const { text, formattingLost } = renderText(raw, parsed, value);
   return commit(current, text, formattingLost);
+}
+
+function parsesTo(text: string, value: unknown): boolean {
+  try {
+    return isDeepStrictEqual(JSON5.parse(text), value);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -67,8 +67,8 @@ export async function authenticateHttp(req: IncomingMessage, res: ServerResponse
   const result = checkSharedSecret(auth, bearer === undefined ? undefined : { token: bearer, password: bearer });
   if (!result.ok && bearer && opts.acceptDeviceToken && gateway.devices) {
     const found = (await gateway.devices.store()).findDeviceByToken(bearer);
+    // No recordSuccess: a device token must not wipe out failed guesses at the gateway token.
     if (found && found.role === "operator") {
-      gateway.rateLimiter.recordSuccess(ip, CREDENTIAL_CLASS);
       return callerWith(`device:${found.device.deviceId}`, new Set(found.token.scopes));
     }
   }

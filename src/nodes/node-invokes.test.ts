@@ -233,7 +233,7 @@ describe("NodeInvokes: idempotency", () => {
     assert.equal(again.payload, "answer");
   });
 
-  it("a different key, command or node dispatches a new request", async () => {
+  it("a different key, command, node or params dispatches a new request", async () => {
     const invokes = new NodeInvokes();
     const sock = socket();
     const calls = [
@@ -241,8 +241,9 @@ describe("NodeInvokes: idempotency", () => {
       invokes.start(dispatch(sock, { idempotencyKey: "k2" })),
       invokes.start(dispatch(sock, { command: "system.run" })),
       invokes.start(dispatch(sock, { nodeId: "node-b" })),
+      invokes.start(dispatch(sock, { params: { bins: ["rm"] } })),
     ];
-    assert.equal(sock.requests().length, 4);
+    assert.equal(sock.requests().length, 5, "a reused key with other params is another call, never the old answer");
     invokes.failAll(new GatewayError({ code: "UNAVAILABLE", message: "done" }));
     for (const c of calls) await assert.rejects(c);
   });

@@ -1,9 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { ErrorCodes, GatewayError } from "../protocol/errors.js";
 
 /** How long a settled invoke still answers a retry with the same idempotency key. */
 export const IDEMPOTENCY_RETENTION_MS = 5 * 60 * 1000;
-const MAX_REMEMBERED_INVOKES = 1000;
+const MAX_REMEMBERED_INVOKES = 200;
+/** Answers larger than this are not kept for retries (a camera frame is not held for five minutes). */
+const MAX_REMEMBERED_ANSWER_CHARS = 256 * 1024;
 /** Out-of-order progress chunks held back at most; a node further ahead than this is not waited for. */
 const MAX_HELD_CHUNKS = 64;
 
@@ -48,7 +50,9 @@ export class NodeInvokes {
   constructor(private readonly now: () => number = Date.now) {}
 
   start(req: InvokeDispatch): Promise<InvokeSuccess> {
-    const key = `${req.nodeId}\u0000${req.command}\u0000${req.idempotencyKey}`;
+    // The params are part of the key: a reused key with another command line is another call.
+    const paramsHash = createHash("sha256").update(JSON.stringify(req.params ?? null)).digest("base64url");
+    const key = `${req.nodeId}\u0000${req.command}\u0000${req.idempotencyKey}\u0000${paramsHash}`;
     this.forgetOld();
     const known = this.byKey.get(key);
     if (known) return known.promise;
@@ -56,7 +60,10 @@ export class NodeInvokes {
     this.byKey.set(key, entry);
     // A failed call may be retried under the same key; a successful one is answered again.
     entry.promise.then(
-      () => (entry.settledAtMs = this.now()),
+      (answer) => {
+        if ((answer.payloadJSON?.length ?? 0) > MAX_REMEMBERED_ANSWER_CHARS) this.byKey.delete(key);
+        else entry.settledAtMs = this.now();
+      },
       () => this.byKey.delete(key),
     );
     return entry.promise;

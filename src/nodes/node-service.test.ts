@@ -196,6 +196,14 @@ describe("NodeService: pairing requests", () => {
     assert.deepEqual(store.pendingRequests(), [], "the expired request is deleted from the store");
   });
 
+  it("a closed service is not reopened: its store and invokes answer that the gateway is restarting", async () => {
+    const { svc } = service(tempStateDir());
+    await svc.store();
+    svc.close();
+    await assert.rejects(svc.store(), /restarting/);
+    await assert.rejects(svc.list(), /restarting/);
+  });
+
   it("pending requests survive a restart and can be approved after it", async () => {
     const dir = tempStateDir();
     const first = service(dir);

@@ -84,6 +84,7 @@ export class NodeService {
   private readonly live = new Map<string, LiveNode>();
   private readonly pending = new Map<string, { request: NodePairingRequest; expiresAtMs: number }>();
   private readonly invokes = new NodeInvokes();
+  private closed = false;
 
   constructor(
     private readonly stateDir: string,
@@ -92,6 +93,7 @@ export class NodeService {
 
   /** Opens the store on first use and loads the requests that were pending when the gateway stopped. */
   store(): Promise<NodeStore> {
+    if (this.closed) return Promise.reject(new GatewayError({ code: ErrorCodes.unavailable, message: "the gateway is restarting: nodes are not reachable right now", retryable: true }));
     if (this.storeValue) return Promise.resolve(this.storeValue);
     this.opening ??= NodeStore.open(this.stateDir).then((store) => {
       for (const entry of store.pendingRequests()) this.pending.set(entry.request.requestId, entry);
@@ -101,6 +103,7 @@ export class NodeService {
   }
 
   close(): void {
+    this.closed = true;
     this.invokes.failAll(new GatewayError({ code: ErrorCodes.unavailable, message: "gateway shutting down", retryable: true }));
     this.storeValue?.close();
     this.storeValue = null;

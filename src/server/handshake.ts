@@ -154,7 +154,6 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
       }
       return fail(admission.error, CloseCode.policy, admission.closeReason ?? admission.error.message);
     }
-    if (!result.ok) gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
     device = admission;
   } else if (!result.ok) {
     return authFailure(result.reason);

@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync, gunzipSync } from "node:zlib";
-import { TEST_TOKEN, startFileGateway, startTestGateway } from "./harness.js";
+import { newDeviceKey, signConnect } from "../devices/device-keys.js";
+import { TEST_TOKEN, connectParams, openClient, sendConnect, startFileGateway, startTestGateway } from "./harness.js";
 
 const root = mkdtempSync(join(tmpdir(), "oc-ui-"));
 mkdirSync(join(root, "assets"));
@@ -81,6 +82,20 @@ test("the runtime config needs the gateway token; API routes and other methods s
   assert.equal((await fetch(gw.httpUrl + "/", { method: "POST" })).status, 404);
   const gzipped = await get("/", { "accept-encoding": "gzip" });
   assert.equal(gzipped.headers.get("content-encoding"), "gzip", "the app page is compressed on the fly");
+});
+
+test("the runtime config also answers the browser's operator device token, never a wrong one", async () => {
+  const key = newDeviceKey();
+  const client = await openClient(gw.url);
+  const nonce = client.frames.find((f) => f.event === "connect.challenge")!.payload.nonce;
+  const params = connectParams({ scopes: ["operator.read"] }) as Record<string, any>;
+  const device = signConnect(key, { nonce, connect: { clientId: params.client.id, clientMode: params.client.mode, role: "operator", scopes: ["operator.read"], token: TEST_TOKEN, platform: params.client.platform, deviceFamily: params.client.deviceFamily } });
+  const hello = await sendConnect(client, { ...params, device });
+  assert.equal(hello.ok, true, JSON.stringify(hello.error));
+  const deviceToken = hello.payload.auth.deviceToken as string;
+  assert.equal((await get("/control-ui-config.json", { authorization: `Bearer ${deviceToken}` })).status, 200);
+  assert.equal((await get("/control-ui-config.json", { authorization: `Bearer ${deviceToken}x` })).status, 401);
+  await client.close();
 });
 
 test("under a base path: the bare base redirects, the index is rewritten for it, the root is no longer the UI's", async () => {

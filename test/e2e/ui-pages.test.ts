@@ -115,7 +115,7 @@ for (const [width, height] of [[1280, 800], [375, 740]] as const) {
   });
 }
 
-test("logs: with Follow on, a new log line shows up within 1.5 s", async (t) => {
+test("logs: with Follow on, a new log line shows up within a second", async (t) => {
   const { page, context, consoleErrors } = await newPage();
   await open(page, "logs");
   await page.locator(tid("log-line")).first().waitFor({ timeout: 5000 });
@@ -141,7 +141,7 @@ test("logs: with Follow on, a new log line shows up within 1.5 s", async (t) => 
   const tookMs = Number(await (await shown).jsonValue()) - written;
   const line = page.locator(tid("log-line"), { hasText: marker });
   t.diagnostic(`log line shown ${tookMs} ms after it was written`);
-  assert.ok(tookMs < 1500, `the line appeared ${tookMs} ms after it was written`);
+  assert.ok(tookMs < 1000, `the line appeared ${tookMs} ms after it was written`);
   assert.equal(await line.getAttribute("data-level"), "info");
   assert.match(await line.innerText(), /unknown method/);
 
@@ -185,6 +185,49 @@ test("config: a raw edit saved on the Config page is applied live and config.get
   const again = await connectOperator(gateway.port, gateway.token);
   await again.close();
   await waitForLog(gateway.sb.logFile, /config (hot reload applied|change applied)/, 5000);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("config: a field changed in the schema form is saved as a patch, applied live, and a stale save is refused", async () => {
+  const { page, context, consoleErrors } = await newPage();
+  await open(page, "config");
+  const form = page.locator(tid("config-form"));
+  await form.waitFor({ timeout: 5000 });
+  const field = (path: string) => form.locator(`${tid("config-field")}[data-path="${path}"]`);
+  const before = await operator.call("config.get");
+  await page.locator(tid("config-section")).selectOption("logging");
+  assert.equal(await field("logging.file").inputValue(), before.resolved.logging.file, "a set field shows its value");
+  assert.equal(await field("logging.maxFileBytes").inputValue(), "", "an unset field shows empty");
+  assert.equal(await field("logging.level").evaluate((el) => el.tagName), "SELECT", "a union of literals is a select");
+
+  await field("logging.maxFileBytes").fill("7654321");
+  await page.locator(tid("config-form-save")).click();
+  const result = form.locator(tid("config-result"));
+  await result.waitFor({ timeout: 10_000 });
+  const text = await result.innerText();
+  assert.match(text, /Saved and (applied live|in effect)/, text);
+  assert.match(text, /logging\.maxFileBytes/, text);
+  assert.equal(await page.locator(tid("config-error")).count(), 0);
+
+  const afterSave = await operator.call("config.get");
+  assert.notEqual(afterSave.hash, before.hash);
+  assert.equal(afterSave.appliedConfigHash, afterSave.hash, "the running gateway took the new file");
+  assert.equal(afterSave.parsed.logging.maxFileBytes, 7654321);
+  assert.deepEqual({ ...afterSave.parsed, logging: before.parsed.logging }, before.parsed, "only the edited field changed");
+  assert.deepEqual({ ...afterSave.parsed.logging, maxFileBytes: undefined }, { ...before.parsed.logging, maxFileBytes: undefined });
+  await waitUntil(async () => (await field("logging.maxFileBytes").inputValue()) === "7654321", 5000, "the form to show the saved value");
+
+  // Someone else saves while an edit is pending: the form's save is refused, and Reload shows their value.
+  await field("logging.maxFileBytes").fill("8000000");
+  await operator.call("config.patch", { raw: JSON.stringify({ logging: { maxFileBytes: 9000000 } }), baseHash: afterSave.hash });
+  await page.locator(tid("config-form-save")).click();
+  const error = form.locator(tid("config-error"));
+  await error.waitFor({ timeout: 10_000 });
+  assert.match(await error.innerText(), /changed since this page loaded it/);
+  await error.getByRole("button", { name: "Reload" }).click();
+  await waitUntil(async () => (await field("logging.maxFileBytes").inputValue()) === "9000000", 5000, "the reloaded value");
+  assert.equal((await operator.call("config.get")).parsed.logging.maxFileBytes, 9000000);
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });

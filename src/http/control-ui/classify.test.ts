@@ -21,6 +21,7 @@ test("with a base path only the base and below are the UI's; the bare base redir
   assert.equal(classifyUiRequest("GET", "/openclawx", "", "/openclaw"), null);
   assert.deepEqual(classifyUiRequest("GET", "/openclaw/", "", "/openclaw"), { kind: "file", rel: "index.html" });
   assert.deepEqual(classifyUiRequest("GET", "/openclaw/control-ui-config.json", "", "/openclaw"), { kind: "runtime-config" });
+  assert.deepEqual(classifyUiRequest("GET", "/openclaw/__openclaw__/control-ui-config.json", "", "/openclaw"), { kind: "runtime-config" });
 });
 
 test("deep links load the root's assets; traversal, NUL and backslashes never leave the root", () => {
@@ -36,6 +37,8 @@ test("base paths are normalized; anything odd means the root", () => {
   assert.equal(normalizeBasePath("openclaw"), "/openclaw");
   assert.equal(normalizeBasePath("/"), "");
   assert.equal(normalizeBasePath("/a/../b"), "");
+  assert.equal(normalizeBasePath("//evil.example"), "", "never a protocol-relative redirect");
+  assert.equal(normalizeBasePath("/a//b"), "");
   assert.equal(normalizeBasePath("/a b"), "");
   assert.equal(normalizeBasePath(42), "");
 });

@@ -9,7 +9,7 @@ export type UiRequest =
 const RESERVED = new Set(["ui", "api", "v1", "j", "plugins", "health", "healthz", "ready", "readyz", "startup", "startupz", "__openclaw__"]);
 /** API paths under segments the UI also uses for its own pages (`/sessions` is a page, its history endpoint is not). */
 const RESERVED_PATHS = [/^\/tools\/invoke$/, /^\/sessions\/[^/]+\/(?:history|kill)$/];
-const RUNTIME_CONFIG = new Set(["/control-ui-config.json", "/__openclaw/control-ui-config.json"]);
+const RUNTIME_CONFIG = new Set(["/control-ui-config.json", "/__openclaw/control-ui-config.json", "/__openclaw__/control-ui-config.json"]);
 
 /**
  * Maps a request to the UI (http spec §4.1), or null when it is not the UI's. With a base path only

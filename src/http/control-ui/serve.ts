@@ -84,18 +84,14 @@ async function sendIndex(req: IncomingMessage, res: ServerResponse, file: { path
 }
 
 /** A static file: the best precompressed sibling (`.br`, `.gz`) the client accepts, cached by fingerprint or date. */
-async function sendFile(req: IncomingMessage, res: ServerResponse, rel: string, file: { path: string; mtime: Date; size: number }, search: string): Promise<void> {
+async function sendFile(req: IncomingMessage, res: ServerResponse, root: string, rel: string, file: { path: string; mtime: Date; size: number }, search: string): Promise<void> {
   const available: Encoding[] = ["identity"];
   const siblings: Partial<Record<Encoding, { path: string; size: number }>> = {};
   for (const [enc, ext] of [["br", ".br"], ["gzip", ".gz"]] as const) {
-    try {
-      const stat = await fsp.stat(file.path + ext);
-      if (stat.isFile()) {
-        available.push(enc);
-        siblings[enc] = { path: file.path + ext, size: stat.size };
-      }
-    } catch {
-      // No precompressed copy.
+    const copy = await fileInside(root, rel + ext);
+    if (copy) {
+      available.push(enc);
+      siblings[enc] = copy;
     }
   }
   const encoding = chooseEncoding(req.headers["accept-encoding"], available);
@@ -131,7 +127,7 @@ export async function serveUiFile(req: IncomingMessage, res: ServerResponse, rel
   if (/\.(br|gz)$/.test(rel)) return plain(res, 404, "Not Found");
   if (rel === "index.html") return sendIndex(req, res, index, settings);
   const file = await fileInside(settings.root, rel);
-  if (file) return sendFile(req, res, rel, file, search);
+  if (file) return sendFile(req, res, settings.root, rel, file, search);
   if (looksLikeStaticFile(rel) || !wantsHtml(req)) return plain(res, 404, "Not Found");
   return sendIndex(req, res, index, settings);
 }

@@ -28,7 +28,7 @@ export function normalizeBasePath(value: unknown): string {
   const trimmed = value.trim().replace(/\/+$/, "");
   if (trimmed === "") return "";
   const withSlash = trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
-  return /^\/[A-Za-z0-9._~\-/]*$/.test(withSlash) && !withSlash.split("/").includes("..") ? withSlash : "";
+  return /^\/[A-Za-z0-9._~\-/]*$/.test(withSlash) && !withSlash.includes("//") && !withSlash.split("/").includes("..") ? withSlash : "";
 }
 
 /** `gateway.controlUi.{enabled,basePath,root}`: on by default, served from the root of the port. */

@@ -1,6 +1,6 @@
 import { deviceIdentity } from "./device-identity";
 
-export type Frame = { type: "res" | "event" | "req"; id?: string; ok?: boolean; payload?: any; error?: { code: string; message: string; details?: any }; event?: string; seq?: number };
+export type Frame = { type: "res" | "event" | "req"; id?: string; ok?: boolean; payload?: any; error?: { code: string; message: string; details?: any; retryAfterMs?: number }; event?: string; seq?: number };
 
 /** Where the connection stands, as the page shows it. */
 export type ConnectionState =
@@ -41,6 +41,8 @@ export class GatewayClient {
   private readonly listeners = new Set<(f: Frame) => void>();
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
   private attempt = 0;
+  /** Set when the gateway asked us to wait (too many failed attempts): the next retry honours it. */
+  private retryAfterMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   state: ConnectionState = { phase: "idle" };
@@ -120,7 +122,7 @@ export class GatewayClient {
         clearTimeout(p.timer);
         this.pending.delete(frame.id);
         if (frame.ok) p.resolve(frame.payload);
-        else p.reject(new RpcError(frame.error?.code ?? "UNAVAILABLE", frame.error?.message ?? "request failed", frame.error?.details));
+        else p.reject(new RpcError(frame.error?.code ?? "UNAVAILABLE", frame.error?.message ?? "request failed", { ...frame.error?.details, retryAfterMs: frame.error?.retryAfterMs }));
         return;
       }
       if (frame.type === "event") for (const fn of this.listeners) fn(frame);
@@ -136,7 +138,8 @@ export class GatewayClient {
       if (this.stopped) return;
       const final = closedByUs ?? this.closeState(ev.code, ev.reason);
       if (final) return this.setState(final);
-      const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, this.attempt - 1));
+      const delay = Math.max(this.retryAfterMs, Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, this.attempt - 1)));
+      this.retryAfterMs = 0;
       this.setState({ phase: "waiting", retryInMs: delay, reason: ev.reason || (ev.code === 1012 ? "gateway restarting" : "connection lost") });
       this.retryTimer = setTimeout(() => this.open(), delay);
     };
@@ -145,6 +148,10 @@ export class GatewayClient {
   /** A refused connect that retrying cannot fix: a token is needed, or the owner must approve this device. */
   private failureState(err: RpcError): ConnectionState | null {
     const code = err.details?.code as string | undefined;
+    if (code === "AUTH_RATE_LIMITED") {
+      this.retryAfterMs = Number(err.details?.retryAfterMs) || MAX_BACKOFF_MS;
+      return null;
+    }
     if (code === "PAIRING_REQUIRED" || err.code === "NOT_PAIRED") {
       return { phase: "pairing-required", requestId: err.details?.requestId, message: err.message };
     }
@@ -169,7 +176,8 @@ export class GatewayClient {
       role,
       scopes: SCOPES,
       caps: ["tool-events"],
-      auth: this.token ? { token: this.token } : {},
+      // The same secret goes as token and password: the gateway checks the one its auth mode uses.
+      auth: this.token ? { token: this.token, password: this.token } : {},
       userAgent: navigator.userAgent,
       locale: navigator.language,
     };

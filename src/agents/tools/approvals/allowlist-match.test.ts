@@ -95,3 +95,11 @@ test("allow-always entries bind the exact args and the working directory", async
   assert.deepEqual(allowAlwaysEntries(await check("nowhere x", []), root, "nowhere x", 1), [], "unresolvable: nothing to bind");
   assert.deepEqual(allowAlwaysEntries(await check("ls > x", []), root, "ls > x", 1), []);
 });
+
+test("a path with .. is judged as the program it reaches, so a directory glob cannot be climbed out of", async () => {
+  const allow: AllowlistEntry[] = [{ pattern: "/opt/tools/**" } as AllowlistEntry];
+  const env: MatchEnv = { pathEnv: "/usr/bin:/bin", home: "/root" };
+  const analysis = await analyzeCommand({ argv: ["/opt/tools/../../bin/sh", "-c", "id"], commandText: "/opt/tools/../../bin/sh -c id", cwd: "/" }, allow, env);
+  assert.equal(analysis.allowlisted, false);
+  assert.equal(analysis.segments[0]!.resolvedPath, "/bin/sh");
+});

@@ -20,7 +20,8 @@ async function isExecutableFile(path: string): Promise<boolean> {
 export async function resolveExecutable(command: string, cwd: string, pathEnv: string | undefined): Promise<string | null> {
   if (command === "") return null;
   if (command.includes("/")) {
-    const path = isAbsolute(command) ? command : resolve(cwd, command);
+    // resolve() also folds `..`, so `/opt/tools/../../bin/sh` is judged as the /bin/sh it is.
+    const path = resolve(cwd, command);
     return (await isExecutableFile(path)) ? path : null;
   }
   for (const dir of (pathEnv ?? "").split(delimiter)) {

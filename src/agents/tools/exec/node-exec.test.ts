@@ -82,8 +82,14 @@ describe("selectExecNode", () => {
     assert.throws(() => selectExecNode([BUILD_BOX, node({ nodeId: "node-build-9999" })], "build box"), toolError("invalid_arguments", /several nodes/));
   });
 
-  it("named but disconnected", () => {
-    assert.throws(() => selectExecNode([node({ connected: false }), other], "Build Box"), toolError("unavailable", /not connected/));
+  it("named by id but disconnected", () => {
+    assert.throws(() => selectExecNode([node({ connected: false }), other], "node-build-1234"), toolError("unavailable", /not connected/));
+  });
+
+  it("a display name or IP, which nodes report themselves, names only a node that can run commands", () => {
+    const impostor = node({ nodeId: "node-evil-0000", displayName: "Build Box", commands: [] });
+    assert.equal(selectExecNode([impostor, BUILD_BOX], "build box").nodeId, "node-build-1234");
+    assert.throws(() => selectExecNode([node({ connected: false }), other], "Build Box"), toolError("invalid_arguments", /only names a connected node/));
   });
 
   it("named but without system.run", () => {
@@ -91,7 +97,7 @@ describe("selectExecNode", () => {
   });
 
   it("an unknown name", () => {
-    assert.throws(() => selectExecNode([BUILD_BOX], "kitchen"), (e: unknown) => toolError("invalid_arguments", /no paired node matches "kitchen"/)(e) && /node-build-1234/.test((e as Error).message));
+    assert.throws(() => selectExecNode([BUILD_BOX], "kitchen"), (e: unknown) => toolError("invalid_arguments", /no node matches "kitchen"/)(e) && /node-build-1234/.test((e as Error).message));
   });
 
   it("no eligible node at all", () => {
@@ -259,8 +265,17 @@ describe("runOnNode", () => {
     assert.equal(runner.calls[0].nodeId, "node-build-1234");
     assert.deepEqual(runner.calls[0].params, { bins: ["git"] });
     assert.equal(await resolve("/opt/bin/tool", "/"), "/opt/bin/tool", "an absolute path needs no lookup");
+    assert.equal(await resolve("/opt/tools/../../bin/sh", "/"), "/bin/sh", "a path is judged with its .. folded away");
     assert.equal(await resolve("./tool", "/"), null, "a relative path cannot be resolved");
     assert.equal(runner.calls.length, 1);
+  });
+
+  it("a Windows node's programs never resolve, so its commands cannot ride an allowlist", async () => {
+    const runner = fakeRunner([node({ platform: "win32" })]);
+    const ctx = nodeContext(runner);
+    await runOnNode({ command: "git status", timeoutSeconds: 5 }, ctx, undefined);
+    assert.equal(await ctx.gate.requests[0].node!.resolveProgram("git", "/"), null);
+    assert.equal(await ctx.gate.requests[0].node!.resolveProgram("C:/Git/git.exe", "/"), null);
   });
 
   it("resolveProgram returns null when the node cannot say", async () => {

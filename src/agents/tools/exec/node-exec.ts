@@ -1,4 +1,4 @@
-import { isAbsolute } from "node:path";
+import { isAbsolute, posix } from "node:path";
 import { GatewayError } from "../../../protocol/errors.js";
 import { ToolError, type NodeRunner, type NodeSummary, type ToolContext, type ToolResult } from "../types.js";
 import { checkEnvOverrides } from "./child-env.js";
@@ -20,9 +20,10 @@ function label(node: NodeSummary): string {
   return node.displayName ? `${node.nodeId} (${node.displayName})` : node.nodeId;
 }
 
-function matches(node: NodeSummary, query: string): boolean {
-  const q = query.toLowerCase();
-  return node.nodeId === query || node.displayName?.toLowerCase() === q || node.remoteIp === query || (query.length >= 8 && node.nodeId.startsWith(query));
+/** An id (or id prefix) names any node; a display name or IP, which a node reports itself, only one that can run commands. */
+function matches(node: NodeSummary, query: string, runnable: boolean): boolean {
+  if (node.nodeId === query || (query.length >= 8 && node.nodeId.startsWith(query))) return true;
+  return runnable && (node.displayName?.toLowerCase() === query.toLowerCase() || node.remoteIp === query);
 }
 
 /** The node a command runs on: the one named (call or `tools.exec.node`), else the only one that can. */
@@ -30,8 +31,9 @@ export function selectExecNode(nodes: readonly NodeSummary[], query: string | un
   const runnable = (n: NodeSummary) => n.connected && n.commands.includes("system.run");
   const eligible = nodes.filter(runnable);
   if (query) {
-    const found = nodes.filter((n) => matches(n, query));
-    if (found.length === 0) throw new ToolError(`no paired node matches "${query}" (known nodes: ${nodes.map(label).join(", ") || "none"}); ${notRun}`, "invalid_arguments");
+    const byId = nodes.filter((n) => n.nodeId === query);
+    const found = byId.length > 0 ? byId : nodes.filter((n) => matches(n, query, runnable(n)));
+    if (found.length === 0) throw new ToolError(`no node matches "${query}" (a name or IP only names a connected node offering system.run; known nodes: ${nodes.map(label).join(", ") || "none"}); ${notRun}`, "invalid_arguments");
     if (found.length > 1) throw new ToolError(`"${query}" matches several nodes: ${found.map(label).join(", ")}; name one by its id; ${notRun}`, "invalid_arguments");
     const node = found[0]!;
     if (!node.connected) throw new ToolError(`node ${label(node)} is not connected; start or reconnect its node host; ${notRun}`, "unavailable");
@@ -45,9 +47,11 @@ export function selectExecNode(nodes: readonly NodeSummary[], query: string | un
   throw new ToolError(`several nodes can run commands: ${eligible.map(label).join(", ")}; pass node, or set tools.exec.node; ${notRun}`, "invalid_arguments");
 }
 
+const isWindows = (platform: string | undefined) => platform?.toLowerCase().startsWith("win") === true;
+
 /** The argv a node's shell runs `command` with. */
 function shellArgv(command: string, platform: string | undefined): string[] {
-  return platform?.toLowerCase().startsWith("win") ? ["cmd.exe", "/d", "/s", "/c", command] : ["/bin/sh", "-lc", command];
+  return isWindows(platform) ? ["cmd.exe", "/d", "/s", "/c", command] : ["/bin/sh", "-lc", command];
 }
 
 type RunPayload = { exitCode?: unknown; timedOut?: unknown; success?: unknown; stdout?: unknown; stderr?: unknown; error?: unknown };
@@ -74,15 +78,20 @@ function resultOf(node: NodeSummary, raw: unknown, durationMs: number, timeoutSe
   };
 }
 
-/** Asks the node where a program lives (`system.which`), for allowlist checks; null when it cannot say. */
+/**
+ * Asks the node where a program lives (`system.which`), for allowlist checks; null when it cannot
+ * say. A path is judged with its `..` folded away. Windows nodes never match: their cmd.exe quoting
+ * is not the shell grammar commands are split by here, so each of their commands asks instead.
+ */
 function programResolver(runner: NodeRunner, node: NodeSummary, ctx: ToolContext): (program: string, cwd: string) => Promise<string | null> {
   return async (program) => {
-    if (program.includes("/")) return isAbsolute(program) ? program : null;
+    if (isWindows(node.platform)) return null;
+    if (program.includes("/")) return posix.isAbsolute(program) ? posix.normalize(program) : null;
     if (!node.commands.includes("system.which")) return null;
     try {
       const { payload } = await runner.invoke({ nodeId: node.nodeId, command: "system.which", params: { bins: [program] }, timeoutMs: 10_000, idempotencyKey: `which:${ctx.toolCallId}:${program}`, signal: ctx.signal });
       const found = (payload as { bins?: Record<string, unknown> } | null)?.bins?.[program];
-      return typeof found === "string" && isAbsolute(found) ? found : null;
+      return typeof found === "string" && posix.isAbsolute(found) ? posix.normalize(found) : null;
     } catch {
       return null;
     }
@@ -140,12 +149,18 @@ export async function runOnNode(req: NodeExecRequest, ctx: ToolContext, defaultN
       idempotencyKey: `exec:${ctx.runId ?? ctx.surface}:${ctx.toolCallId}`,
       sessionKey: ctx.sessionKey,
       signal: ctx.signal,
-      onProgress: (chunk) => ctx.update({ text: chunk }),
+      onProgress: (chunk) => {
+        try {
+          ctx.update({ text: chunk });
+        } catch {
+          // A listener's failure must not reach the node's progress request.
+        }
+      },
     });
     return resultOf(node, payload, Date.now() - startedAt, req.timeoutSeconds);
   } catch (err) {
     if (!(err instanceof GatewayError)) throw err;
-    const denied = /SYSTEM_RUN_DENIED|approval/i.test(err.message);
+    const denied = /SYSTEM_RUN_DENIED/.test(err.message);
     const why = denied ? `node ${label(node)} refused the command by its own exec policy (see \`openclaw approvals get --node ${node.nodeId}\`)` : `node ${label(node)} did not run the command`;
     throw new ToolError(`${why}: ${err.message}`, denied ? "blocked" : "failed", { host: "node", nodeId: node.nodeId });
   }

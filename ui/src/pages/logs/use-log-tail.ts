@@ -4,7 +4,7 @@ import { gateway } from "../../session";
 import { parseLine, type LogLine } from "./parse";
 
 export const MAX_LINES = 5000;
-const FOLLOW_MS = 1000;
+const FOLLOW_MS = 500;
 
 type TailResult = { file: string; cursor: number; size: number; lines: string[]; truncated?: boolean; reset?: boolean; skippedBytes?: number };
 
