@@ -6,7 +6,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { closeBrowser, newPage, screenshot } from "../browser/browser.js";
-import { TEST_TOKEN, startFileGateway, startTestGateway } from "./harness.js";
+import { TEST_TOKEN, connectParams, openClient, sendConnect, startFileGateway, startTestGateway } from "./harness.js";
 
 after(closeBrowser);
 const gw = await startFileGateway();
@@ -47,4 +47,26 @@ test("the gateway restarting while the page is open ends with the page reconnect
   await connected.waitFor({ timeout: 20_000 });
   await again.stop();
   await context.close();
+});
+
+test("a browser the owner has not approved is held at 'pairing required' with the command to run, and connects once approved", async () => {
+  const strict = await startTestGateway({ gateway: { nodes: { pairing: { autoApproveLocal: false } } } });
+  const { page, context } = await newPage();
+  await page.goto(`${strict.httpUrl}/#token=${TEST_TOKEN}`);
+  const banner = page.locator('[data-testid="pairing-required"]');
+  await banner.waitFor({ timeout: 10_000 });
+  const text = await banner.innerText();
+  const requestId = /openclaw devices approve ([\w-]+)/.exec(text)?.[1];
+  assert.ok(requestId, `the banner names the request to approve: ${text}`);
+  await screenshot(page, "pairing-required-1280");
+  const owner = await openClient(strict.url);
+  const hello = await sendConnect(owner, connectParams({ scopes: ["operator.admin", "operator.pairing"] }));
+  assert.equal(hello.ok, true, JSON.stringify(hello.error));
+  const approved = await owner.request("device.pair.approve", { requestId });
+  assert.equal(approved.ok, true, JSON.stringify(approved.error));
+  await banner.getByRole("button", { name: "retry" }).click();
+  await page.locator('[data-testid="connection-status"][data-phase="connected"]').waitFor({ timeout: 10_000 });
+  await owner.close();
+  await context.close();
+  await strict.stop();
 });
