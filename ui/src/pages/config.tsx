@@ -1,14 +1,16 @@
 import { useRpc } from "../hooks";
-import { CommonForm } from "./config/common-form";
-import { levelsFromSchema } from "./config/common-fields";
 import { RawEditor } from "./config/raw-editor";
+import { SchemaForm } from "./config/schema-form";
+import type { SchemaNode } from "./config/schema-kind";
 import { useConfigDoc } from "./config/use-config-doc";
+import { useWriteOutcome } from "./config/write-outcome";
 import "./config/config.css";
 
-/** The gateway's config file: a few common settings as a form, and the whole file as JSON5. */
+/** The gateway's config file: one section at a time as a form built from its schema, and the whole file as JSON5. */
 export function ConfigPage() {
   const { doc, error, load, setDoc } = useConfigDoc();
-  const schema = useRpc<any>("config.schema", {});
+  const schema = useRpc<{ schema: SchemaNode }>("config.schema", {});
+  const outcome = useWriteOutcome();
   return (
     <section data-testid="page-config">
       <h1>Config</h1>
@@ -28,9 +30,9 @@ export function ConfigPage() {
           </ul>
         </div>
       ) : null}
-      {schema.error ? <p class="error">Could not read the config schema ({schema.error}); the level list below is the built-in one.</p> : null}
-      {doc ? <CommonForm doc={doc} levels={levelsFromSchema(schema.data)} reload={load} /> : null}
-      <RawEditor doc={doc} loadError={error} load={load} setDoc={setDoc} />
+      {schema.error ? <p class="error" role="alert">Could not read the config schema ({schema.error}), so there is no form; edit the file below.</p> : null}
+      {doc && schema.data?.schema ? <SchemaForm doc={doc} schema={schema.data.schema} outcome={outcome} load={load} /> : null}
+      <RawEditor doc={doc} loadError={error} load={load} setDoc={setDoc} outcome={outcome} />
     </section>
   );
 }

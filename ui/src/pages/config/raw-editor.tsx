@@ -1,59 +1,53 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { useConnection } from "../../hooks";
+import { useState } from "preact/hooks";
 import type { RpcError } from "../../gateway/client";
 import { gateway } from "../../session";
-import { describeFailure, describeWrite, type Outcome, type WriteResult } from "./outcome";
+import { describeFailure, describeWrite, type WriteResult } from "./outcome";
 import type { ConfigDoc } from "./use-config-doc";
+import { OutcomeView, type WriteOutcome } from "./write-outcome";
 
 type Draft = { text: string; baseHash: string };
-type Props = { doc: ConfigDoc | null; loadError: string | null; load(): Promise<void>; setDoc(fn: (d: ConfigDoc | null) => ConfigDoc | null): void };
+type Props = {
+  doc: ConfigDoc | null;
+  loadError: string | null;
+  load(): Promise<void>;
+  setDoc(fn: (d: ConfigDoc | null) => ConfigDoc | null): void;
+  outcome: WriteOutcome;
+};
 
 /**
  * The whole file as JSON5, saved with `config.set {raw, baseHash}`. An edit remembers the hash it
  * started from, so a reload on reconnect never hides that someone else saved in between.
  */
-export function RawEditor({ doc, loadError, load, setDoc }: Props) {
+export function RawEditor({ doc, loadError, load, setDoc, outcome }: Props) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const text = draft?.text ?? doc?.raw ?? "";
   const stale = draft !== null && doc !== null && draft.baseHash !== doc.hash;
-  const connected = useConnection().phase === "connected";
-  const droppedDuringRestart = useRef(false);
-  useEffect(() => {
-    if (!outcome?.ok || !outcome.restarting) return;
-    if (!connected) droppedDuringRestart.current = true;
-    else if (droppedDuringRestart.current) {
-      droppedDuringRestart.current = false;
-      setOutcome({ ...outcome, restarting: false, text: outcome.afterRestart ?? outcome.text });
-    }
-  }, [connected, outcome]);
 
   const reload = () => {
     setDraft(null);
-    setOutcome(null);
+    outcome.clear();
     void load();
   };
 
   const save = async () => {
     if (!doc || busy || text.trim() === "") return;
     setBusy(true);
-    setOutcome(null);
+    outcome.clear();
     try {
       const res = await gateway.request<WriteResult>("config.set", { raw: text, baseHash: draft?.baseHash ?? doc.hash });
       const out = describeWrite(res);
-      setOutcome(out);
+      outcome.show("raw", out);
       setDoc((d) => d && { ...d, raw: text, exists: true, hash: res.hash });
       setDraft(null);
       if (!out.restarting) void load();
     } catch (e) {
-      setOutcome(describeFailure(e as RpcError));
+      outcome.show("raw", describeFailure(e as RpcError));
     } finally {
       setBusy(false);
     }
   };
 
-  const error = outcome && !outcome.ok ? outcome : loadError ? { text: loadError, conflict: false } : null;
   return (
     <form
       class="card config-raw"
@@ -100,15 +94,7 @@ export function RawEditor({ doc, loadError, load, setDoc }: Props) {
           </button>
         ) : null}
       </div>
-      <div aria-live="polite">
-        {outcome?.ok ? <p data-testid="config-result">{outcome.text}</p> : null}
-        {error ? (
-          <div class="error" role="alert" data-testid="config-error">
-            <p>{error.text}</p>
-            {error.conflict ? <button type="button" onClick={reload}>Reload</button> : null}
-          </div>
-        ) : null}
-      </div>
+      <OutcomeView outcome={outcome} from="raw" otherError={loadError} onReload={reload} />
     </form>
   );
 }
