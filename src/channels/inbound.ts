@@ -34,6 +34,8 @@ export type InboundDeps = {
   /** The running account a message belongs to; null while it is stopped (its messages wait). */
   account(channel: string, accountId: string): LiveAccount | null;
   log: Logger;
+  /** A new pairing request waits for the owner (status views can show it at once). */
+  onPairingRequest?(): void;
 };
 
 function mentionPatterns(config: GatewayConfig, agentId: string | null, own: readonly string[] = []): string[] {
@@ -151,7 +153,10 @@ export class InboundProcessor {
         store.finishInbound(row.id, created ? "pairing" : "pairing-pending", out);
         return out;
       });
-      if (replies.length > 0) this.deps.delivery.wake(row.channel, row.accountId, replies[0].conversationId);
+      if (replies.length > 0) {
+        this.deps.delivery.wake(row.channel, row.accountId, replies[0].conversationId);
+        this.deps.onPairingRequest?.();
+      }
       return null;
     }
     // Only a forum topic with its own agent routes differently from the base route.

@@ -32,7 +32,7 @@ export type ChannelManagerOptions = {
   env?: NodeJS.ProcessEnv;
   /** While true (the crash-loop breaker), accounts are not started automatically. */
   autoStartSuppressed?(): boolean;
-  /** An account's lifecycle changed (the gateway pushes fresh health to clients). */
+  /** An account's lifecycle changed or a pairing request arrived (the gateway pushes fresh health to clients). */
   onStatusChange?(): void;
 };
 
@@ -82,6 +82,7 @@ export class ChannelManager {
         delivery: this.delivery,
         account: (channel, accountId) => this.live(channel, accountId),
         log,
+        onPairingRequest: () => this.opts.onStatusChange?.(),
       });
       this.pruneTimer = setInterval(() => store.prune(PRUNE_AFTER_MS), 60 * 60 * 1000);
       this.pruneTimer.unref();
