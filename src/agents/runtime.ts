@@ -1,3 +1,4 @@
+import { metrics } from "../infra/metrics/gateway-metrics.js";
 import { homedir } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConfigSnapshot } from "../config/snapshot.js";
@@ -47,6 +48,12 @@ export type AgentRuntimeOptions = { stateDir: string; config: () => ConfigSnapsh
  * cap, durable queueing (every accepted turn is a row before submit returns), aborts, timeouts,
  * and recovery of what a dead process left behind.
  */
+function recordRun(outcome: RunOutcome, source: string): void {
+  const labels = ["none", outcome.model ?? "none", outcome.status, outcome.provider ?? "none", source];
+  metrics.runs.inc(labels);
+  metrics.runSeconds.observe(labels, Math.max(0, outcome.endedAt - outcome.startedAt) / 1000);
+}
+
 export class AgentRuntime implements AgentService {
   private readonly stores: AgentStores;
   private readonly lanes = new Map<string, Lane>();
@@ -307,6 +314,7 @@ export class AgentRuntime implements AgentService {
         lane.active = null;
         this.running--;
         this.notifyEntries(lane.agentId, lane.sessionKey, entries);
+        recordRun(outcome, request.source);
         this.endRun(runId, outcome, lane);
         for (const c of collected) this.endCollected(store, c.request.runId, outcome, lane);
         if (lane.queued.length === 0) this.lanes.delete(lane.key);

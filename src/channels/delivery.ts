@@ -1,3 +1,4 @@
+import { metrics } from "../infra/metrics/gateway-metrics.js";
 import type { Logger } from "../infra/logger.js";
 import type { ChannelStore, OutboundRow } from "../store/channel-store.js";
 import { ChannelSendError, type ChannelConnection } from "./types.js";
@@ -136,8 +137,10 @@ export class DeliveryQueue {
         messageId = (await connection.sendText(target, row.text, row.replyToId ? { replyToId: row.replyToId } : undefined)).messageId ?? null;
       }
       this.store.markSent(row.id, messageId);
+      metrics.deliveries.inc([row.channel, row.kind, "none", "ok"]);
     } catch (err) {
       const error = (err as Error).message || String(err);
+      metrics.deliveries.inc([row.channel, row.kind, err instanceof ChannelSendError ? (err.permanent ? "refused" : err.retryAfterMs !== undefined ? "rate_limited" : "send_failed") : "send_failed", "error"]);
       const attempts = row.attempts + 1;
       const retryAfterMs = err instanceof ChannelSendError ? err.retryAfterMs : undefined;
       const permanent = err instanceof ChannelSendError && err.permanent;

@@ -1,3 +1,4 @@
+import { metrics } from "../infra/metrics/gateway-metrics.js";
 import type { AgentRuntime } from "../agents/runtime.js";
 import type { RunOutcome } from "../agents/types.js";
 import type { GatewayConfig } from "../config/schema.js";
@@ -63,6 +64,7 @@ export class InboundProcessor {
   async accept(channel: string, message: InboundMessage): Promise<void> {
     const id = this.deps.store.acceptInbound(channel, message.accountId, message.conversationId, message.messageId, message);
     if (id === null) return;
+    metrics.messagesReceived.inc([channel, "platform"]);
     this.deps.account(channel, message.accountId)?.runner.noteInbound();
     this.schedule(id);
   }

@@ -7,6 +7,7 @@ import { EMBEDDINGS_PATH, handleEmbeddings } from "./openai/embeddings.js";
 import { sendApiJson, sendPlainText } from "./openai/errors.js";
 import { handleModels, MODELS_PATH } from "./openai/models.js";
 import { handleResponses, RESPONSES_PATH } from "./openai/responses.js";
+import { handleMetrics, METRICS_PATH, metricsEnabled } from "./metrics.js";
 import { handleProbe } from "./probes.js";
 import { handleControlUi } from "./control-ui/route.js";
 import { handleToolsInvoke, TOOLS_INVOKE_PATH } from "./tools-invoke.js";
@@ -16,7 +17,7 @@ const log = createLogger("http");
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, pathname: string) => Promise<void>;
 
 /** Which optional routes the live config turns on: the OpenAI-compatible endpoints and the hooks base path (all default off). */
-export type EnabledEndpoints = { chatCompletions: boolean; responses: boolean; hooksPath?: string };
+export type EnabledEndpoints = { chatCompletions: boolean; responses: boolean; metrics?: boolean; hooksPath?: string };
 
 export function enabledEndpoints(gateway: GatewayContext): EnabledEndpoints {
   const config = gateway.config().config;
@@ -25,6 +26,7 @@ export function enabledEndpoints(gateway: GatewayContext): EnabledEndpoints {
   return {
     chatCompletions: endpoints?.chatCompletions?.enabled === true,
     responses: endpoints?.responses?.enabled === true,
+    metrics: metricsEnabled(config),
     ...(hooks ? { hooksPath: hooks.basePath } : {}),
   };
 }
@@ -36,6 +38,7 @@ export function routeFor(pathname: string, enabled: EnabledEndpoints): RouteHand
   if (anyCompat && (pathname === MODELS_PATH || pathname.startsWith(`${MODELS_PATH}/`))) return handleModels;
   if (anyCompat && pathname === EMBEDDINGS_PATH) return handleEmbeddings;
   if (pathname === TOOLS_INVOKE_PATH) return handleToolsInvoke;
+  if (enabled.metrics && pathname === METRICS_PATH) return handleMetrics;
   if (enabled.responses && pathname === RESPONSES_PATH) return handleResponses;
   if (enabled.chatCompletions && pathname === CHAT_COMPLETIONS_PATH) return handleChatCompletions;
   return null;

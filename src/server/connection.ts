@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { IncomingHttpHeaders } from "node:http";
+import { metrics } from "../infra/metrics/gateway-metrics.js";
 import type WebSocket from "ws";
 import type { RawData } from "ws";
 import {
@@ -204,6 +205,7 @@ export class GatewayConnection implements EventSubscriber {
   private reject(id: string, error: ErrorShape, closeCode: number, closeReason = error.message): void {
     const reason = (error.details as { code?: string } | undefined)?.code ?? error.code;
     wsLog.warn(`connect rejected conn=${this.connId.slice(0, 8)} remote=${this.remoteIp} reason=${reason}: ${error.message}`);
+    metrics.connections.inc(["refused"]);
     this.sendText(serializeResponse(id, false, error));
     this.close(closeCode, closeReason);
   }
@@ -211,6 +213,8 @@ export class GatewayConnection implements EventSubscriber {
   private admit(id: string, info: ConnectionInfo, hello: unknown, presence: { key: string; entry: PresenceEntry } | null): void {
     this.info = info;
     this.state = "connected";
+    metrics.connections.inc(["accepted"]);
+    metrics.connectionsOpen.inc([info.role]);
     this.leaveHandshake();
     raiseFrameLimit(this.ws, MAX_PAYLOAD_BYTES);
     delete (this.ws as { close?: unknown }).close;
@@ -314,6 +318,7 @@ export class GatewayConnection implements EventSubscriber {
   private respond(frame: RequestFrame, ok: boolean, payloadOrError: unknown, started: number): void {
     if (this.state === "closed") return;
     this.sendText(serializeResponse(frame.id, ok, payloadOrError));
+    metrics.rpc.inc([this.gateway.methods.get(frame.method) ? frame.method : "other", ok ? "ok" : "error"]);
     const ms = performance.now() - started;
     const notable = !ok || ms >= SLOW_CALL_MS;
     if (notable || wsLogSettings.verbose) {
@@ -335,6 +340,7 @@ export class GatewayConnection implements EventSubscriber {
     if (this.state === "closed") return;
     const wasConnected = this.state === "connected";
     this.state = "closed";
+    if (wasConnected && this.info) metrics.connectionsOpen.inc([this.info.role], -1);
     this.closed?.abort();
     this.leaveHandshake();
     this.gateway.events.remove(this);

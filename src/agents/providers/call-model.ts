@@ -1,3 +1,4 @@
+import { metrics } from "../../infra/metrics/gateway-metrics.js";
 import { abortedError, classifyFailure } from "./failure.js";
 import { ProviderError, type FailureReason, type ModelRequest, type ProviderClient, type StreamEvent } from "./types.js";
 
@@ -80,11 +81,14 @@ export async function* callModel(
     const entry = chain[i];
     for (let retry = 0; ; retry++) {
       const progress = { started: false };
+      const startedAt = performance.now();
       try {
         yield* attempt(entry, request, progress);
+        recordModelCall(entry, startedAt, null);
         return;
       } catch (caught) {
         const error = caught as ProviderError;
+        recordModelCall(entry, startedAt, error);
         if (progress.started || !FAILOVER_REASONS.has(error.reason)) throw error;
         lastError = error;
         const delayMs = error.retryable && retry < RETRIES_PER_MODEL ? retryDelayMs(error, retry, baseMs) : undefined;
@@ -97,6 +101,12 @@ export async function* callModel(
     if (next && lastError) hooks.onFailover?.({ ref: entry.ref, nextRef: next.ref, error: lastError });
   }
   throw lastError;
+}
+
+function recordModelCall(entry: ModelChainEntry, startedAt: number, error: ProviderError | null): void {
+  const labels = [entry.client.config.api, error ? error.reason : "none", entry.model, "request", error ? "error" : "ok", entry.client.config.id, "http"];
+  metrics.modelCalls.inc(labels);
+  metrics.modelCallSeconds.observe(labels, (performance.now() - startedAt) / 1000);
 }
 
 /** One try of one model, under an idle watchdog and the caller's signal; throws only ProviderError. */

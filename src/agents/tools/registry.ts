@@ -1,3 +1,4 @@
+import { metrics } from "../../infra/metrics/gateway-metrics.js";
 import { compileSchema, type Validator } from "../../protocol/validate.js";
 import type { GatewayConfig } from "../../config/schema.js";
 import type { ToolSchema } from "../providers/types.js";
@@ -60,6 +61,12 @@ export class ToolRegistry {
 
   /** Runs one call. `args` is the model's JSON text or an object from an API caller. */
   async call(definition: ToolDefinition, args: string | Record<string, unknown>, ctx: ToolContext): Promise<ToolCallResult> {
+    const outcome = await this.run(definition, args, ctx);
+    metrics.toolExecutions.inc([outcome.ok ? "none" : outcome.error.kind, outcome.ok ? "ok" : "error", definition.name]);
+    return outcome;
+  }
+
+  private async run(definition: ToolDefinition, args: string | Record<string, unknown>, ctx: ToolContext): Promise<ToolCallResult> {
     try {
       const parsed = typeof args === "string" ? parseArguments(args) : args;
       let validator = this.validators.get(definition);
