@@ -24,10 +24,19 @@ function plain(res: ServerResponse, status: number, text: string, extra: Record<
   res.end(res.req.method === "HEAD" ? undefined : text);
 }
 
+const realRoots = new Map<string, string>();
+
+/** The root without symlinks, looked up once per root rather than on every file request. */
+async function realRootOf(root: string): Promise<string> {
+  let real = realRoots.get(root);
+  if (!real) realRoots.set(root, (real = await fsp.realpath(root)));
+  return real;
+}
+
 /** The file, when it is a regular file that really lies inside the root (no symlink escapes). */
 async function fileInside(root: string, rel: string): Promise<{ path: string; mtime: Date; size: number } | null> {
   try {
-    const realRoot = await fsp.realpath(root);
+    const realRoot = await realRootOf(root);
     const path = await fsp.realpath(join(realRoot, rel));
     if (path !== realRoot && !path.startsWith(realRoot + sep)) return null;
     const stat = await fsp.stat(path);

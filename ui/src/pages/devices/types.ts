@@ -1,21 +1,9 @@
-export type PendingDevice = {
-  requestId: string;
-  deviceId: string;
-  displayName?: string;
-  platform?: string;
-  deviceFamily?: string;
-  clientId: string;
-  clientMode: string;
-  browserOrigin?: string;
-  role: string;
-  roles: string[];
-  scopes: string[];
-  remoteIp?: string;
-  isRepair?: boolean;
-  ts: number;
-};
+import type { DeviceTokenSummary, PairingRequest } from "../../../../src/devices/types";
 
-export type TokenSummary = { role: string; scopes: string[]; createdAtMs: number; rotatedAtMs?: number; revokedAtMs?: number; lastUsedAtMs?: number };
+/** A pending request as `device.pair.list` shows it (the gateway's own shape, without the key). */
+export type PendingDevice = Omit<PairingRequest, "publicKey" | "reason" | "silent">;
+
+export type TokenSummary = DeviceTokenSummary;
 
 export type PairedDevice = {
   deviceId: string;
