@@ -20,7 +20,18 @@ const GatewayAuth = Type.Object(
     password: Type.Optional(Type.String()),
     allowTailscale: Type.Optional(Type.Boolean()),
     identityScopes: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
-    trustedProxy: Type.Optional(OpenSection),
+    trustedProxy: Type.Optional(
+      Type.Object(
+        {
+          userHeader: Type.Optional(Type.String({ minLength: 1 })),
+          requiredHeaders: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          allowUsers: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+          allowLoopback: Type.Optional(Type.Boolean()),
+          deviceAutoApprove: Type.Optional(OpenSection),
+        },
+        closed,
+      ),
+    ),
     rateLimit: Type.Optional(
       Type.Object(
         {
@@ -36,6 +47,44 @@ const GatewayAuth = Type.Object(
   closed,
 );
 
+export const TAILSCALE_MODES = ["off", "serve", "funnel"] as const;
+
+const GatewayTls = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    autoGenerate: Type.Optional(Type.Boolean()),
+    certPath: Type.Optional(Type.String({ minLength: 1 })),
+    keyPath: Type.Optional(Type.String({ minLength: 1 })),
+    caPath: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  closed,
+);
+
+const GatewayRemote = Type.Object(
+  {
+    url: Type.Optional(Type.String({ minLength: 1 })),
+    transport: Type.Optional(Enum(["ssh", "direct"] as const)),
+    token: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String()),
+    remotePort: Type.Optional(Port),
+    sshTarget: Type.Optional(Type.String({ minLength: 1 })),
+    sshIdentity: Type.Optional(Type.String({ minLength: 1 })),
+    sshHostKeyPolicy: Type.Optional(Enum(["strict", "openssh"] as const)),
+    tlsFingerprint: Type.Optional(Type.String({ minLength: 1 })),
+    edgeAuth: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  closed,
+);
+
+const GatewayTailscale = Type.Object(
+  {
+    mode: Type.Optional(Enum(TAILSCALE_MODES)),
+    resetOnExit: Type.Optional(Type.Boolean()),
+    preserveFunnel: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);
+
 const Gateway = Type.Object(
   {
     mode: Type.Optional(Enum(["local", "remote"] as const)),
@@ -45,9 +94,9 @@ const Gateway = Type.Object(
     publicOrigin: Type.Optional(Type.String()),
     auth: Type.Optional(GatewayAuth),
     reload: Type.Optional(Type.Object({ mode: Type.Optional(Enum(["hybrid", "off"] as const)) }, closed)),
-    remote: Type.Optional(OpenSection),
-    tailscale: Type.Optional(OpenSection),
-    tls: Type.Optional(OpenSection),
+    remote: Type.Optional(GatewayRemote),
+    tailscale: Type.Optional(GatewayTailscale),
+    tls: Type.Optional(GatewayTls),
     controlUi: Type.Optional(OpenSection),
     http: Type.Optional(
       Type.Object({

@@ -49,7 +49,10 @@ export type AuthFailureReason =
   | "scope_mismatch"
   | "unsupported_mode";
 
-export type AuthResult = { ok: true; method: "none" | "token" | "password" } | { ok: false; reason: AuthFailureReason };
+export type AuthMethod = "none" | "token" | "password" | "trusted-proxy" | "tailscale";
+
+/** `user` is set for identity-bearing methods (trusted-proxy, tailscale): who the ingress says this is. */
+export type AuthResult = { ok: true; method: AuthMethod; user?: string } | { ok: false; reason: AuthFailureReason };
 
 export function checkSharedSecret(auth: ResolvedAuth, given: { token?: string; password?: string } | undefined): AuthResult {
   switch (auth.mode) {

@@ -1,3 +1,5 @@
+import type { AuthMethod } from "./auth.js";
+
 /** What the gateway knows about an authenticated connection; handlers read it, never mutate it. */
 export type ConnectionInfo = {
   readonly connId: string;
@@ -8,7 +10,9 @@ export type ConnectionInfo = {
   readonly clientVersion: string;
   readonly remoteIp: string;
   readonly isLoopback: boolean;
-  readonly authMethod: "none" | "token" | "password" | "device-token";
+  readonly authMethod: AuthMethod | "device-token";
+  /** The user an identity-bearing ingress (trusted proxy, Tailscale) vouched for. */
+  readonly user?: string;
   /** The verified device identity, when the client sent one. */
   readonly deviceId?: string;
   /** The secret this connection authenticated with, so a rotation can find who used the old one. */

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -175,13 +175,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     breaker: opts.breaker ?? (() => null),
   };
 
-  const server = createServer((req, res) => handleHttpRequest(req, res, context));
-  server.on("clientError", (_err, socket) => socket.destroy());
-
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => handleHttpRequest(req, res, context);
   // Until a client is admitted its frames are capped at 64 KiB by the receiver itself, so an
   // unauthenticated peer cannot make the server buffer large messages; admission raises the cap.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PREAUTH_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const ip = req.socket.remoteAddress ?? "unknown";
     if (phase === "draining") return rejectUpgrade(socket, 503, "Service Unavailable");
@@ -201,7 +199,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       connections.add(conn);
       ws.once("close", () => connections.delete(conn));
     });
-  });
+  };
+  const server = createServer(onRequest);
+  server.on("upgrade", onUpgrade);
+  server.on("clientError", (_err, socket) => socket.destroy());
 
   await listen(server, opts.port, opts.bindHost, opts.portRetry ?? { attempts: 20, intervalMs: 500 });
   const address = server.address();

@@ -13,7 +13,8 @@ import { validateConnectParams, type ConnectParams } from "../protocol/connect-p
 import { ErrorCodes, type ErrorShape } from "../protocol/errors.js";
 import type { RequestFrame } from "../protocol/frames.js";
 import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
-import { authFailureError, checkSharedSecret, secretFingerprint, type AuthFailureReason } from "./auth.js";
+import { authFailureError, secretFingerprint, type AuthFailureReason } from "./auth.js";
+import { checkConnectAuth } from "./connect-auth.js";
 import { admitDevice, type Admission } from "../devices/device-admission.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
@@ -110,7 +111,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
   const limiterKey = origin && conn.isLoopback ? `browser-origin:${origin}` : conn.remoteIp;
   const lockedMs = auth.mode === "none" ? 0 : gateway.rateLimiter.lockedFor(limiterKey, CREDENTIAL_CLASS);
   if (lockedMs > 0) return authFailure("rate_limited", lockedMs);
-  const result = checkSharedSecret(auth, params.auth);
+  const result = await checkConnectAuth(conn, auth, params.auth);
   const recordFailure = async () => {
     const wait = gateway.rateLimiter.recordFailure(limiterKey, CREDENTIAL_CLASS);
     if (wait > 0) await sleep(wait);
