@@ -126,6 +126,16 @@ export class AgentRuntime implements AgentService {
     return this.stores.onDisk();
   }
 
+  queueDepths(): { running: number; queued: number } {
+    let running = 0;
+    let queued = 0;
+    for (const lane of this.lanes.values()) {
+      if (lane.active) running++;
+      queued += lane.queued.length;
+    }
+    return { running, queued };
+  }
+
   activeRunIds(agentId: string, sessionKey: string): string[] {
     const lane = this.lanes.get(`${agentId}|${sessionKey}`);
     return lane?.active ? [lane.active.runId] : [];

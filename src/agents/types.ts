@@ -91,5 +91,7 @@ export interface AgentService {
   /** Aborts the session's active run (or only `runId`); returns the aborted run ids. */
   abort(agentId: string, sessionKey: string, runId?: string): string[];
   /** Embeddings through the agent's configured embedding provider. */
+  /** Runs going on now and turns waiting behind them, over all sessions. */
+  queueDepths(): { running: number; queued: number };
   embed(agentId: string, request: { model?: string; input: string[]; dimensions?: number; signal: AbortSignal }): Promise<{ vectors: number[][]; promptTokens: number; model: string }>;
 }

@@ -65,6 +65,11 @@ export class ChannelManager {
 
   constructor(private readonly opts: ChannelManagerOptions) {}
 
+  /** Zero until the state database is open: a gateway without channels has no queue. */
+  queueDepths(): { inbound: number; outbound: number } {
+    return this.storeValue?.queueDepths() ?? { inbound: 0, outbound: 0 };
+  }
+
   /** The state database; opened on first need (a gateway without channels never loads the driver). */
   async store(): Promise<ChannelStore> {
     if (this.storeValue) return this.storeValue;

@@ -88,6 +88,10 @@ export class FakeAgents implements AgentService {
     return runId && end ? [runId] : [];
   }
 
+  queueDepths() {
+    return { running: 0, queued: 0 };
+  }
+
   async embed(agentId: string, request: { model?: string; input: string[]; dimensions?: number; signal: AbortSignal }) {
     if (this.embedError) throw this.embedError;
     this.embedded.push({ agentId, model: request.model, input: request.input, dimensions: request.dimensions });

@@ -150,6 +150,10 @@ export class ChannelStore {
       outboundByKey: p(`SELECT * FROM channel_outbound WHERE idempotency_key = ?`),
       pendingLanes: p(`SELECT DISTINCT channel, account_id, conversation_id FROM channel_outbound WHERE status = 'pending'`),
       nextPending: p(`SELECT * FROM channel_outbound WHERE status = 'pending' AND channel = ? AND account_id = ? AND conversation_id = ? ORDER BY id LIMIT 1`),
+      queueDepths: p(
+        `SELECT (SELECT count(*) FROM channel_inbound WHERE status = 'pending') AS inbound,
+                (SELECT count(*) FROM channel_outbound WHERE status = 'pending') AS outbound`,
+      ),
       pendingCount: p(`SELECT count(*) AS n FROM channel_outbound WHERE status = 'pending' AND channel = ? AND account_id = ?`),
       markSent: p(`UPDATE channel_outbound SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`),
       markRetry: p(`UPDATE channel_outbound SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?`),
@@ -193,6 +197,11 @@ export class ChannelStore {
   inbound(id: number): InboundRow | null {
     const row = this.s.inbound.get(id) as Row | undefined;
     return row ? inboundOf(row) : null;
+  }
+
+  /** Messages accepted but not yet answered, and replies not yet delivered. */
+  queueDepths(): { inbound: number; outbound: number } {
+    return this.s.queueDepths.get() as { inbound: number; outbound: number };
   }
 
   pendingInbound(): InboundRow[] {

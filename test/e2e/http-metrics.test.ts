@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { TEST_TOKEN, startFileGateway, startTestGateway } from "./harness.js";
-import { ADMIN_SCOPES, chatTurn, client, providerFor, startStandIn, tag } from "./agent-harness.js";
+import { ADMIN_SCOPES, chatEnd, chatTurn, client, providerFor, sendChat, startStandIn, tag } from "./agent-harness.js";
 import { startTelegramBotApi } from "../stand-ins/telegram-bot-api.js";
 
 const standIn = await startStandIn();
@@ -91,6 +91,28 @@ test("a Telegram message and its reply move the channel counters", async () => {
   }, 5000, "the delivery counter");
   const after = await scrape();
   assert.equal(value(after, 'openclaw_message_received_total{channel="telegram",source="platform"}') - value(before, 'openclaw_message_received_total{channel="telegram",source="platform"}'), 1);
+});
+
+test("queue gauges show a running turn and the turns waiting behind it, and fall back to zero", async () => {
+  const c = await client(gw.url, ADMIN_SCOPES);
+  const sessionKey = `agent:main:queue-${tag()}`;
+  const first = await sendChat(c, sessionKey, "MARK:slow:400 the first turn takes a while");
+  const second = await sendChat(c, sessionKey, "second");
+  const third = await sendChat(c, sessionKey, "third");
+  const busy = await scrape();
+  assert.equal(value(busy, 'openclaw_session_queue_depth{state="running"}'), 1);
+  assert.equal(value(busy, 'openclaw_session_queue_depth{state="queued"}'), 2);
+  assert.equal(value(busy, 'openclaw_queue_lane_size{lane="agent_turn"}'), 2);
+  for (const run of [first, second, third]) await chatEnd(c, run.runId, 10_000);
+  api.injectMessage({ chat: { id: 4343, type: "private" }, from: { id: 4343, first_name: "Noa" }, text: `${tag()} MARK:slow:300 a slow one` });
+  await until(async () => value(await scrape(), 'openclaw_queue_lane_size{lane="channel_inbound"}') === 1, 5000, "the Telegram message to count as not yet answered");
+  await until(async () => (api.sent.get("4343") ?? []).length > 0, 10_000, "the reply to reach the Bot API stand-in");
+  await until(async () => value(await scrape(), 'openclaw_session_queue_depth{state="running"}') === 0, 5000, "the lane to drain");
+  const idle = await scrape();
+  assert.equal(value(idle, 'openclaw_session_queue_depth{state="queued"}'), 0);
+  assert.equal(value(idle, 'openclaw_queue_lane_size{lane="channel_inbound"}'), 0);
+  assert.equal(value(idle, 'openclaw_queue_lane_size{lane="channel_outbound"}'), 0);
+  assert.match(idle, /openclaw_queue_lane_size\{lane="exec_approval"\} 0/);
 });
 
 test("10,000 distinct session keys keep the series count bounded", async () => {

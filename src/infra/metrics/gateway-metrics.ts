@@ -21,6 +21,8 @@ export class GatewayMetrics {
   readonly deliveries: Family;
   readonly memory: Family;
   readonly eventLoopP99: Family;
+  readonly queueLaneSize: Family;
+  readonly sessionQueueDepth: Family;
 
   constructor() {
     const r = this.registry;
@@ -36,6 +38,8 @@ export class GatewayMetrics {
     this.deliveries = r.counter("openclaw_message_delivery_total", "Outbound chat messages, by the platform's answer.", ["channel", "delivery_kind", "error_category", "outcome"]);
     this.memory = r.gauge("openclaw_memory_bytes", "Memory of the gateway process.", ["kind"]);
     this.eventLoopP99 = r.gauge("openclaw_event_loop_delay_p99_seconds", "Event-loop delay, 99th percentile over the last sample window.");
+    this.queueLaneSize = r.gauge("openclaw_queue_lane_size", "Work waiting in each queue: agent turns behind a running one, chat messages not yet answered, replies not yet delivered, exec approvals not yet decided.", ["lane"]);
+    this.sessionQueueDepth = r.gauge("openclaw_session_queue_depth", "Agent runs over all sessions, by state.", ["state"]);
     r.collect(() => {
       const m = process.memoryUsage();
       this.memory.set(["rss"], m.rss);
