@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { BindMode } from "../config/bind.js";
 import { writeFirstRunConfig } from "../config/first-run.js";
 import { resolveConfigPath, resolveProfile, resolveStateDir } from "../config/paths.js";
-import { AUTH_MODES, BIND_MODES } from "../config/schema.js";
+import { AUTH_MODES, BIND_MODES, TAILSCALE_MODES } from "../config/schema.js";
 import { formatConfigIssues, readConfigSnapshot, type ConfigSnapshot } from "../config/snapshot.js";
 import { isLoopback } from "../infra/loopback.js";
 import { acquireGatewayLock, type GatewayLock } from "../infra/gateway-lock.js";
@@ -14,7 +14,10 @@ import { wsLogSettings, type WsLogStyle } from "../server/connection.js";
 import { PortInUseError, type RunningGateway } from "../server/gateway.js";
 import { GatewayRuntime } from "../server/runtime.js";
 import { GatewaySetupError, type SettingsOverrides } from "../server/settings.js";
+import type { TailscaleMode } from "../server/tailscale-settings.js";
 import { detectSupervisor } from "../service/supervisor.js";
+import { probeHealthz } from "../service/health-wait.js";
+import { localTlsPin } from "../infra/tls/tls-pin.js";
 import { CliError, EXIT_CONFIG } from "./exit.js";
 
 const log = createLogger("gateway");
@@ -33,6 +36,8 @@ export type GatewayRunFlags = {
   allowUnconfigured?: boolean;
   dev?: boolean;
   logLevel?: string;
+  tailscale?: string;
+  tailscaleResetOnExit?: boolean;
 };
 
 function parsePortFlag(value: string | undefined): number | undefined {
@@ -112,6 +117,8 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
     authMode: oneOf<AuthMode>(flags.auth, AUTH_MODES, 'Invalid --auth. Use "none", "token", "password", or "trusted-proxy".'),
     token: flags.token,
     password: readPasswordFlags(flags),
+    tailscale: oneOf<TailscaleMode>(flags.tailscale, TAILSCALE_MODES, 'Invalid --tailscale. Use "off", "serve", or "funnel".'),
+    tailscaleResetOnExit: flags.tailscaleResetOnExit,
   };
   const wsLog = oneOf<WsLogStyle>(flags.compact ? "compact" : flags.wsLog, ["auto", "compact", "full"], 'Invalid --ws-log. Use "auto", "compact", or "full".');
   if (flags.token) process.env.OPENCLAW_GATEWAY_TOKEN = flags.token;
@@ -152,7 +159,7 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
   try {
     lock = await acquireGatewayLock({ stateDir, configPath, port });
   } catch (err) {
-    await exitIfSupervisedDuplicate(port);
+    await exitIfSupervisedDuplicate(port, localTlsPin(snapshot.config.gateway?.tls, stateDir));
     throw new CliError(`Gateway failed to start: ${(err as Error).message}\nIf the gateway is supervised, stop it with: openclaw gateway stop`);
   }
   let gateway: RunningGateway;
@@ -160,11 +167,13 @@ export async function runGateway(flags: GatewayRunFlags): Promise<void> {
     gateway = await runtime.start();
   } catch (err) {
     lock.release();
-    if (err instanceof PortInUseError) await exitIfSupervisedDuplicate(port);
-    throw new CliError(`Gateway failed to start: ${(err as Error).message}`);
+    if (err instanceof PortInUseError) await exitIfSupervisedDuplicate(port, localTlsPin(snapshot.config.gateway?.tls, stateDir));
+    throw new CliError(`Gateway failed to start: ${(err as Error).message}`, err instanceof GatewaySetupError ? err.exitCode : undefined);
   }
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-  log.info(`listening on ws://${bindHost}:${gateway.port} (${seconds}s, auth=${runtime.currentSettings.auth.mode})`);
+  const tls = gateway.context.tls;
+  log.info(`listening on ${tls ? "wss" : "ws"}://${bindHost}:${gateway.port} (${seconds}s, auth=${runtime.currentSettings.auth.mode})`);
+  if (tls) log.info(`TLS certificate fingerprint (SHA-256): ${tls.fingerprint} (${tls.certPath})`);
   log.info(`log file: ${logSink.filePath}`);
   if (created) printFirstRunNotice(configPath, `http://${isLoopback(bindHost) ? "127.0.0.1" : bindHost}:${gateway.port}`, snapshot.config.gateway?.auth?.token);
   log.info("gateway ready");
@@ -186,16 +195,10 @@ function serviceSupervisor() {
  * Under systemd, a second gateway that finds a healthy one already serving exits 78, which the unit's
  * RestartPreventExitStatus turns into "stop retrying" instead of a restart loop.
  */
-async function exitIfSupervisedDuplicate(port: number): Promise<void> {
+async function exitIfSupervisedDuplicate(port: number, tlsPin: (() => string) | undefined): Promise<void> {
   if (serviceSupervisor() !== "systemd") return;
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) });
-    const body = (await res.json()) as { ok?: boolean; status?: string };
-    if (res.status === 200 && body.ok && body.status === "live") {
-      throw new CliError("gateway already running under systemd; existing gateway is healthy, exiting with code 78 to prevent a systemd Restart=always loop", EXIT_CONFIG);
-    }
-  } catch (err) {
-    if (err instanceof CliError) throw err;
+  if (await probeHealthz(port, 1000, "127.0.0.1", tlsPin?.())) {
+    throw new CliError("gateway already running under systemd; existing gateway is healthy, exiting with code 78 to prevent a systemd Restart=always loop", EXIT_CONFIG);
   }
 }
 

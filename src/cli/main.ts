@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { GATEWAY_VERSION } from "../protocol/constants.js";
 import { logSink } from "../infra/logger.js";
 import { applyRootFlags } from "./root-flags.js";
@@ -20,7 +20,9 @@ function addRunOptions(command: Command): Command {
     .option("--force", "stop whatever listens on the port before starting")
     .option("--allow-unconfigured", "start even if gateway.mode is not \"local\"")
     .option("--dev", "accepted for compatibility: every first run creates a config (use the root --dev for the dev profile)")
-    .option("--log-level <level>", "file and console log level (trace|debug|info|warn|error)");
+    .option("--log-level <level>", "file and console log level (trace|debug|info|warn|error)")
+    .option("--tailscale <mode>", "off | serve | funnel: publish the gateway with Tailscale Serve (tailnet) or Funnel (public) (default: gateway.tailscale.mode or off)")
+    .addOption(new Option("--tailscale-reset-on-exit", "run `tailscale serve|funnel reset` when the gateway stops").hideHelp());
 }
 
 function addServiceCommands(parent: Command): void {
@@ -231,9 +233,11 @@ function buildProgram(): Command {
   addGatewayStatus(gateway);
   addServiceCommands(gateway);
 
-  addClientOptions(gateway.command("probe").description("probe the local gateway (and --url) and report what answered"), 3000).action(
-    async (opts: ClientFlags) => (await import("./commands/gateway-probe.js")).gatewayProbeCommand(opts),
-  );
+  addClientOptions(gateway.command("probe").description("probe the explicit URL, an SSH-tunnelled gateway, the configured remote and local loopback, and report what answered"), 3000)
+    .option("--ssh <user@host[:port]>", "also probe the gateway on that host's loopback through an SSH tunnel (default: gateway.remote.sshTarget)")
+    .option("--ssh-identity <path>", "SSH private key for --ssh (default: gateway.remote.sshIdentity)")
+    .option("--ssh-auto", "use gateway.remote.sshTarget when --ssh is not given")
+    .action(async (opts: ClientFlags) => (await import("./commands/gateway-probe.js")).gatewayProbeCommand(opts));
 
   gateway
     .command("auth-token")

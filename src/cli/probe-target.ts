@@ -1,5 +1,5 @@
 import { GatewayClient, GatewayRequestError, GatewayTimeoutError, GatewayUnreachableError, type HelloOk } from "../client/gateway-client.js";
-import type { ResolvedTarget } from "./connection.js";
+import { connectTarget, type ResolvedTarget } from "./connection.js";
 
 export type Capability = "admin_capable" | "write_capable" | "read_only" | "connected_no_operator_scope" | "unknown";
 
@@ -32,10 +32,7 @@ export async function probeGateway(target: ResolvedTarget, methods: string[]): P
   const result: ProbeResult = { url: target.url, ok: false, reachable: false, capability: "unknown", rpc: {} };
   let client: GatewayClient;
   try {
-    client = await GatewayClient.connect({
-      url: target.url, token: target.token, password: target.password, timeoutMs: target.timeoutMs,
-      clientMode: "probe", scopes: ["operator.read"], minProtocol: 3, maxProtocol: 4,
-    });
+    client = await connectTarget(target, { clientMode: "probe", scopes: ["operator.read"], minProtocol: 3, maxProtocol: 4 });
   } catch (err) {
     result.error = (err as Error).message;
     result.timedOut = err instanceof GatewayTimeoutError;

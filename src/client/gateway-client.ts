@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { GATEWAY_VERSION, PROTOCOL_VERSION } from "../protocol/constants.js";
 import type { ErrorShape } from "../protocol/errors.js";
+import { normalizeTlsFingerprint } from "../infra/tls/tls-fingerprint.js";
+import { verifyingTlsConnector, type CreateConnection } from "./tls-connector.js";
 
 export type ClientOptions = {
   url: string;
@@ -14,6 +16,8 @@ export type ClientOptions = {
   timeoutMs?: number;
   minProtocol?: number;
   maxProtocol?: number;
+  /** SHA-256 of the gateway's certificate (any common notation); a wss URL is then verified by this pin instead of by CAs. */
+  tlsFingerprint?: string;
 };
 
 export type HelloOk = {
@@ -42,6 +46,18 @@ export class GatewayUnreachableError extends Error {
 
 export class GatewayTimeoutError extends Error {}
 
+/** The gateway's TLS certificate was refused (pin mismatch, or untrusted without a pin), or a pin was given for a non-TLS URL. */
+export class GatewayTlsError extends GatewayUnreachableError {}
+
+function tlsOptionsFor(opts: ClientOptions, onRefused: (message: string) => void): { createConnection?: CreateConnection } {
+  const secure = /^(wss|https):/i.test(opts.url);
+  if (opts.tlsFingerprint === undefined) return secure ? { createConnection: verifyingTlsConnector(undefined, onRefused) } : {};
+  const pin = normalizeTlsFingerprint(opts.tlsFingerprint);
+  if (!pin) throw new GatewayTlsError(`Invalid TLS fingerprint "${opts.tlsFingerprint}": expected a SHA-256 fingerprint (64 hex digits; "sha256:" prefix and colons are fine).`);
+  if (!secure) throw new GatewayTlsError(`A TLS fingerprint is pinned but ${opts.url} does not use TLS: use a wss:// URL, or drop the fingerprint.`);
+  return { createConnection: verifyingTlsConnector(pin, onRefused) };
+}
+
 type Pending = { resolve(value: unknown): void; reject(err: Error): void; timer: NodeJS.Timeout; expectFinal: boolean };
 type EventFrame = { type: "event"; event: string; payload?: unknown; seq?: number };
 
@@ -51,6 +67,8 @@ export class GatewayClient {
   private counter = 0;
   private listeners = new Set<(event: EventFrame) => void>();
   private closeInfo: { code: number; reason: string } | null = null;
+  private cleanups: Array<() => Promise<void> | void> = [];
+  private cleaned: Promise<void> | null = null;
 
   private constructor(
     private ws: WebSocket,
@@ -60,6 +78,7 @@ export class GatewayClient {
     ws.on("message", (data) => this.onFrame(String(data)));
     ws.on("close", (code, reason) => {
       this.closeInfo = { code, reason: reason.toString() };
+      void this.runCleanups();
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
         p.reject(new GatewayUnreachableError(`gateway closed the connection (${code}${reason.length ? ` ${reason}` : ""})`, true));
@@ -73,7 +92,15 @@ export class GatewayClient {
     return new Promise((resolve, reject) => {
       let settled = false;
       let reached = false;
-      const ws = new WebSocket(opts.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      let tlsRefusal: string | null = null;
+      let tls: ReturnType<typeof tlsOptionsFor>;
+      try {
+        tls = tlsOptionsFor(opts, (message) => (tlsRefusal = message));
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const ws = new WebSocket(opts.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, ...tls });
       const finish = (err: Error | null, client?: GatewayClient) => {
         if (settled) return;
         settled = true;
@@ -89,7 +116,9 @@ export class GatewayClient {
         timeoutMs,
       );
       const connectId = `1:${randomUUID()}`;
-      ws.on("error", (err) => finish(new GatewayUnreachableError(`cannot reach gateway at ${opts.url}: ${err.message}`, reached)));
+      ws.on("error", (err) =>
+        finish(tlsRefusal ? new GatewayTlsError(`refused the gateway at ${opts.url}: ${tlsRefusal}`) : new GatewayUnreachableError(`cannot reach gateway at ${opts.url}: ${err.message}`, reached)),
+      );
       ws.on("close", (code, reason) => finish(new GatewayUnreachableError(`gateway closed the connection during the handshake (${code}${reason.length ? ` ${reason}` : ""})`, reached)));
       ws.on("open", () => (reached = true));
       ws.on("message", (data) => {
@@ -162,16 +191,29 @@ export class GatewayClient {
     return () => this.listeners.delete(listener);
   }
 
-  close(): Promise<void> {
-    if (this.closeInfo) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.ws.once("close", () => resolve());
-      this.ws.close(1000);
-      setTimeout(() => {
-        this.ws.terminate();
-        resolve();
-      }, 1000).unref();
-    });
+  /** Runs `cleanup` once the connection has ended (closed by either side); close() waits for it. */
+  onClosed(cleanup: () => Promise<void> | void): void {
+    if (this.cleaned) void Promise.resolve().then(cleanup).catch(() => {});
+    else this.cleanups.push(cleanup);
+  }
+
+  private runCleanups(): Promise<void> {
+    this.cleaned ??= Promise.all(this.cleanups.map((c) => Promise.resolve().then(c).catch(() => {}))).then(() => {});
+    return this.cleaned;
+  }
+
+  async close(): Promise<void> {
+    if (!this.closeInfo) {
+      await new Promise<void>((resolve) => {
+        this.ws.once("close", () => resolve());
+        this.ws.close(1000);
+        setTimeout(() => {
+          this.ws.terminate();
+          resolve();
+        }, 1000).unref();
+      });
+    }
+    await this.runCleanups();
   }
 
   private onFrame(text: string): void {

@@ -3,8 +3,9 @@ import type { GatewayConfig } from "./schema.js";
 
 export type BindMode = "loopback" | "lan" | "tailnet" | "auto" | "custom";
 
-function tailnetAddress(): string | undefined {
-  for (const addrs of Object.values(networkInterfaces())) {
+/** The first IPv4 address in Tailscale's 100.64.0.0/10 range. */
+export function tailnetAddress(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string | undefined {
+  for (const addrs of Object.values(interfaces)) {
     for (const a of addrs ?? []) {
       if (a.family !== "IPv4") continue;
       const [first, second] = a.address.split(".").map(Number);
@@ -25,4 +26,12 @@ export function resolveBindHost(mode: BindMode, config: GatewayConfig): string {
     default:
       return "127.0.0.1";
   }
+}
+
+/**
+ * The loopback address a gateway bound to `host` must also listen on, so clients on this machine
+ * keep loopback semantics (a tailnet IP or a custom host); null when `host` already covers it.
+ */
+export function requiredLoopbackHost(host: string): string | null {
+  return host === "127.0.0.1" || host === "0.0.0.0" ? null : "127.0.0.1";
 }

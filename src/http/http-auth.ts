@@ -2,8 +2,13 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KNOWN_OPERATOR_SCOPES, Scope, scopeSatisfied } from "../protocol/scopes.js";
-import { checkSharedSecret } from "../server/auth.js";
+import { checkSharedSecret, type ResolvedAuth } from "../server/auth.js";
 import type { GatewayContext } from "../server/context.js";
+import { capScopes, identityScopeLimit } from "../server/identity-scopes.js";
+import { isLocalDirect } from "../server/ingress.js";
+import { evaluateTrustedProxy } from "../server/trusted-proxy.js";
+import { managedIngressMode } from "../server/tailscale-provenance.js";
+import { httpRequestView, isUnattributedLocalProxy, sendTrustedProxyRefusal } from "./http-trusted-proxy.js";
 import { sendApiError, sendMissingScope } from "./openai/errors.js";
 
 /** The scopes an operator gets when nothing narrows them (the CLI defaults). */
@@ -53,8 +58,25 @@ function callerWith(subject: string, scopes: Set<string>): HttpCaller {
  * Answers 401/429 itself and returns null when the request may not go on.
  */
 export async function authenticateHttp(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, opts: { acceptDeviceToken?: boolean } = {}): Promise<HttpCaller | null> {
-  const auth = gateway.auth();
+  let auth: ResolvedAuth = gateway.auth();
+  const config = gateway.config().config;
+  // Only tailscaled proxies to the managed Tailscale listener, so its forwarded headers are attributed.
+  if (auth.mode !== "trusted-proxy" && !managedIngressMode(req.headers) && isUnattributedLocalProxy(req, config)) {
+    sendTrustedProxyRefusal(res, "proxy_attribution_required");
+    return null;
+  }
   if (auth.mode === "none") return callerWith("gateway-auth:none", declaredScopes(req));
+  if (auth.mode === "trusted-proxy") {
+    const view = httpRequestView(req);
+    const verdict = evaluateTrustedProxy(view, config, { checkOrigin: true });
+    if (verdict.ok) return callerWith(`trusted-proxy:${verdict.user}`, capScopes(declaredScopes(req), identityScopeLimit(config, verdict.user)));
+    // Same-host callers that bypass the proxy may use the password (never the token).
+    if (!auth.password || !bearerToken(req) || !isLocalDirect(view)) {
+      sendTrustedProxyRefusal(res, verdict.reason);
+      return null;
+    }
+    auth = { mode: "password", password: auth.password };
+  }
   const ip = req.socket.remoteAddress ?? "unknown";
   const lockedMs = gateway.rateLimiter.lockedFor(ip, CREDENTIAL_CLASS);
   if (lockedMs > 0) {

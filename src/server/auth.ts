@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { GatewayConfig } from "../config/schema.js";
 import type { Env } from "../config/paths.js";
+import type { TrustedProxyFailureReason } from "./trusted-proxy.js";
 
 export type AuthMode = "token" | "password" | "none" | "trusted-proxy";
 
@@ -47,12 +48,19 @@ export type AuthFailureReason =
   | "rate_limited"
   | "device_token_mismatch"
   | "scope_mismatch"
-  | "unsupported_mode";
+  | "unsupported_mode"
+  | TrustedProxyFailureReason;
+
+type MissingHeaderReason = `trusted_proxy_missing_header_${string}`;
+const MISSING_HEADER_PREFIX = "trusted_proxy_missing_header_";
 
 export type AuthMethod = "none" | "token" | "password" | "trusted-proxy" | "tailscale";
 
-/** `user` is set for identity-bearing methods (trusted-proxy, tailscale): who the ingress says this is. */
-export type AuthResult = { ok: true; method: AuthMethod; user?: string } | { ok: false; reason: AuthFailureReason };
+/**
+ * `user` is set for identity-bearing methods (trusted-proxy, tailscale): who the ingress says this is.
+ * `clientIp` is where a relaying proxy says the client is (the socket only shows the proxy).
+ */
+export type AuthResult = { ok: true; method: AuthMethod; user?: string; clientIp?: string } | { ok: false; reason: AuthFailureReason };
 
 export function checkSharedSecret(auth: ResolvedAuth, given: { token?: string; password?: string } | undefined): AuthResult {
   switch (auth.mode) {
@@ -71,7 +79,9 @@ export function checkSharedSecret(auth: ResolvedAuth, given: { token?: string; p
   }
 }
 
-const FAILURES: Record<AuthFailureReason, { code: string; text: string; next?: string }> = {
+type Failure = { code: string; text: string; next?: string };
+
+const FAILURES: Record<Exclude<AuthFailureReason, MissingHeaderReason>, Failure> = {
   token_missing: { code: "AUTH_TOKEN_MISSING", text: "gateway token missing (set gateway.remote.token or pass --token)", next: "update_auth_configuration" },
   token_mismatch: { code: "AUTH_TOKEN_MISMATCH", text: "gateway token mismatch (set gateway.remote.token to match gateway.auth.token)", next: "update_auth_credentials" },
   token_missing_config: { code: "AUTH_TOKEN_NOT_CONFIGURED", text: "gateway token not configured on gateway (set gateway.auth.token)", next: "update_auth_configuration" },
@@ -82,10 +92,26 @@ const FAILURES: Record<AuthFailureReason, { code: string; text: string; next?: s
   device_token_mismatch: { code: "AUTH_DEVICE_TOKEN_MISMATCH", text: "device token mismatch (rotate/reissue device token)", next: "update_auth_credentials" },
   scope_mismatch: { code: "AUTH_SCOPE_MISMATCH", text: "device token scope mismatch (re-pair or approve scope upgrade)", next: "review_auth_configuration" },
   unsupported_mode: { code: "AUTH_UNAUTHORIZED", text: "this gateway does not support the configured auth mode" },
+  trusted_proxy_config_missing: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth is not configured on gateway (set gateway.auth.trustedProxy.userHeader)" },
+  trusted_proxy_no_proxies_configured: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth has no proxies configured on gateway (set gateway.trustedProxies)" },
+  proxy_attribution_required: { code: "AUTH_UNAUTHORIZED", text: "proxy client attribution is required (configure gateway.trustedProxies narrowly and make the proxy overwrite or safely rebuild forwarded client headers)" },
+  trusted_proxy_untrusted_source: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: the request did not come from an address in gateway.trustedProxies (connect through the proxy)" },
+  trusted_proxy_loopback_source: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: loopback source (set gateway.auth.trustedProxy.allowLoopback for a same-host proxy; local clients use gateway.auth.password)" },
+  trusted_proxy_local_interface_source: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: the source is one of the gateway host's own addresses (route the proxy through an address the gateway host does not own)" },
+  trusted_proxy_local_interface_check_failed: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: the gateway could not read its network interfaces" },
+  trusted_proxy_user_missing: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: user header missing (sign in at the proxy; check gateway.auth.trustedProxy.userHeader)" },
+  trusted_proxy_user_not_allowed: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: user not in gateway.auth.trustedProxy.allowUsers" },
+  trusted_proxy_origin_not_allowed: { code: "AUTH_UNAUTHORIZED", text: "trusted proxy auth failed: browser origin not allowed (add it to gateway.controlUi.allowedOrigins)" },
 };
 
+function failureFor(reason: AuthFailureReason): Failure {
+  if (!reason.startsWith(MISSING_HEADER_PREFIX)) return FAILURES[reason as Exclude<AuthFailureReason, MissingHeaderReason>];
+  const header = reason.slice(MISSING_HEADER_PREFIX.length);
+  return { code: "AUTH_IDENTITY_HEADER_REQUIRED", text: `trusted proxy auth failed: required header ${header} missing (make the proxy send it, on WebSocket upgrades too)`, next: "review_auth_configuration" };
+}
+
 export function authFailureError(reason: AuthFailureReason, retryAfterMs?: number) {
-  const failure = FAILURES[reason];
+  const failure = failureFor(reason);
   const details: Record<string, unknown> = { code: failure.code, authReason: reason };
   if (reason === "token_mismatch") details.canRetryWithDeviceToken = false;
   if (failure.next) details.recommendedNextStep = failure.next;

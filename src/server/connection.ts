@@ -65,6 +65,8 @@ export class GatewayConnection implements EventSubscriber {
     readonly isLoopback: boolean,
     readonly headers: IncomingHttpHeaders,
     private readonly onLeavePreauth: () => void,
+    /** The upgrade request's name/value list: tells a repeated header from a comma list. */
+    readonly rawHeaders: readonly string[] = [],
   ) {
     // The receiver refuses an over-limit pre-auth frame itself with a bare 1009; name the reason.
     const close = ws.close.bind(ws);

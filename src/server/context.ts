@@ -70,6 +70,8 @@ export type GatewayContext = {
   control?: GatewayControl;
   /** The crash-loop breaker, when the process records boots. */
   breaker(): BreakerState | null;
+  /** The certificate being served (it follows renewals), or null when the port speaks plain http/ws. */
+  readonly tls: { fingerprint: string; certPath: string } | null;
 };
 
 export function uptimeMs(gateway: Pick<GatewayContext, "startedAt">): number {

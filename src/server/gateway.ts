@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Server } from "node:net";
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -35,6 +37,11 @@ import { HealthMonitor } from "./health.js";
 import { PresenceRegistry } from "./presence.js";
 import { SystemEventQueue } from "./system-events.js";
 import { WriteRateLimiter } from "./write-rate-limit.js";
+import { startTailscaleIngress, type TailscaleIngress } from "./tailscale-ingress.js";
+import { listenLoopbackTwin, type LoopbackTwin } from "./loopback-twin.js";
+import { requiredLoopbackHost } from "../config/bind.js";
+import type { LoadedTls } from "../infra/tls/tls-material.js";
+import { TlsReloader } from "../infra/tls/tls-reloader.js";
 
 const log = createLogger("gateway");
 
@@ -60,6 +67,10 @@ export type GatewayOptions = {
   breaker?: () => BreakerState | null;
   /** The process's agent runtime, tools and approvals, kept across in-process restarts; a bare server makes its own. */
   agents?: AgentStack;
+  /** Tailscale Serve/Funnel: a managed loopback listener for the route, claimed at start and released on stop. */
+  tailscale?: "serve" | "funnel";
+  /** Validated certificate material: the port then speaks https/wss only. */
+  tls?: LoadedTls | null;
 };
 
 export type RunningGateway = {
@@ -136,6 +147,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const preauthByIp = new Map<string, number>();
 
   let context!: GatewayContext;
+  let tlsReloader: TlsReloader | null = null;
   const health = new HealthMonitor(() => context);
   const nodes = new NodeService(opts.stateDir, events);
   const stack =
@@ -173,6 +185,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     activeRequests: 0,
     control: opts.control,
     breaker: opts.breaker ?? (() => null),
+    get tls() {
+      const material = tlsReloader?.material;
+      return material ? { fingerprint: material.fingerprint, certPath: material.certPath } : null;
+    },
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => handleHttpRequest(req, res, context);
@@ -195,16 +211,20 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         if (left <= 0) preauthByIp.delete(ip);
         else preauthByIp.set(ip, left);
       };
-      const conn = new GatewayConnection(ws, context, ip, isLoopback(ip), req.headers, leavePreauth);
+      const conn = new GatewayConnection(ws, context, ip, isLoopback(ip), req.headers, leavePreauth, req.rawHeaders);
       connections.add(conn);
       ws.once("close", () => connections.delete(conn));
     });
   };
-  const server = createServer(onRequest);
+  const tlsServer = opts.tls ? createHttpsServer(opts.tls.options, onRequest) : null;
+  const server = tlsServer ?? createServer(onRequest);
   server.on("upgrade", onUpgrade);
+  if (tlsServer && opts.tls) tlsReloader = new TlsReloader(tlsServer, opts.tls);
   server.on("clientError", (_err, socket) => socket.destroy());
 
   await listen(server, opts.port, opts.bindHost, opts.portRetry ?? { attempts: 20, intervalMs: 500 });
+  // gateway.reload.mode "off" pauses certificate renewal as well.
+  if (config.config.gateway?.reload?.mode !== "off") tlsReloader?.start();
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
   (context as { port: number }).port = port;
@@ -239,6 +259,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const healthTimer = setInterval(() => refreshHealth(context), intervals.healthMs ?? HEALTH_REFRESH_INTERVAL_MS);
   for (const timer of [tick, ping, healthTimer]) timer.unref();
 
+  let tailscaleIngress: TailscaleIngress | null = null;
+  let loopbackTwin: LoopbackTwin | null = null;
   let stopping: Promise<void> | null = null;
   const stop = (reason = "gateway stopping", stopOpts: { restartExpectedMs?: number; drainMs?: number } = {}) => {
     stopping ??= (async () => {
@@ -252,6 +274,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const { restartExpectedMs } = stopOpts;
       events.broadcast("shutdown", restartExpectedMs === undefined ? { reason } : { reason, restartExpectedMs });
       for (const conn of connections) conn.close(CloseCode.serviceRestart, "service restart");
+      await tailscaleIngress?.stop();
+      loopbackTwin?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       const deadline = Date.now() + 1000;
@@ -262,6 +286,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       context.devices?.close();
       context.nodes?.close();
       if (!opts.agents) await closeAgentStack(stack, AGENT_DRAIN_MS);
+      tlsReloader?.stop();
       eventLoop.stop();
       log.info(`gateway stopped (${reason})`);
     })();
@@ -273,6 +298,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     config = next;
     auth = nextAuth;
     context.rateLimiter.configure(rateLimitSettings(next));
+    if (next.config.gateway?.reload?.mode === "off") tlsReloader?.stop();
+    else tlsReloader?.resume();
     void channels.reconcile();
     const newFingerprint = secretFingerprint(nextAuth);
     if (newFingerprint !== oldFingerprint) {
@@ -287,6 +314,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
     refreshHealth(context);
   };
+
+  try {
+    const loopbackHost = requiredLoopbackHost(opts.bindHost);
+    if (loopbackHost) loopbackTwin = await listenLoopbackTwin(server, loopbackHost, port);
+    if (opts.tailscale) tailscaleIngress = await startTailscaleIngress({ mode: opts.tailscale, gatewayPort: port, onRequest, onUpgrade });
+  } catch (err) {
+    await stop("start-up failed");
+    throw err;
+  }
 
   return {
     get port() {

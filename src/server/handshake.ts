@@ -15,6 +15,7 @@ import type { RequestFrame } from "../protocol/frames.js";
 import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
 import { authFailureError, secretFingerprint, type AuthFailureReason } from "./auth.js";
 import { checkConnectAuth } from "./connect-auth.js";
+import { capScopes, identityScopeLimit, proxyScopeCap } from "./identity-scopes.js";
 import { admitDevice, type Admission } from "../devices/device-admission.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
@@ -123,6 +124,9 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     return authFailure(result.reason);
   }
   if (result.ok && auth.mode !== "none") gateway.rateLimiter.recordSuccess(limiterKey, CREDENTIAL_CLASS);
+  // Behind a trusted proxy the socket shows the proxy; the client is where the proxy says.
+  const where = result.ok && result.clientIp !== undefined ? { remoteIp: result.clientIp, isLoopback: false } : { remoteIp: conn.remoteIp, isLoopback: conn.isLoopback };
+  const verifiedUser = result.ok ? result.user : undefined;
 
   if (role === "node") {
     if (!params.device) {
@@ -139,8 +143,8 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
       params: params as ConnectParams & { device: NonNullable<ConnectParams["device"]> },
       role,
       nonce: conn.nonce,
-      remoteIp: conn.remoteIp,
-      isLoopback: conn.isLoopback,
+      remoteIp: where.remoteIp,
+      isLoopback: where.isLoopback,
       forwarded: isForwarded(conn),
       hostIsLocal: hostIsLocal(conn.headers.host),
       ...(origin ? { browserOrigin: origin } : {}),
@@ -160,7 +164,8 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     return authFailure(result.reason);
   }
 
-  const scopes = new Set(role === "node" ? [] : (params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
+  const requested = role === "node" ? [] : (params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s));
+  const scopes = verifiedUser === undefined ? new Set(requested) : capScopes(requested, identityScopeLimit(gateway.config().config, verifiedUser), proxyScopeCap(conn.headers));
   const info: ConnectionInfo = {
     connId: conn.connId,
     role,
@@ -168,8 +173,9 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
     clientId: params.client.id,
     clientMode: params.client.mode,
     clientVersion: params.client.version,
-    remoteIp: conn.remoteIp,
-    isLoopback: conn.isLoopback,
+    remoteIp: where.remoteIp,
+    isLoopback: where.isLoopback,
+    ...(verifiedUser !== undefined ? { user: verifiedUser } : {}),
     authMethod: device ? (device.authMethod as ConnectionInfo["authMethod"]) : (result as { method: ConnectionInfo["authMethod"] }).method,
     authSecretFingerprint: secretFingerprint(auth),
     caps: new Set(params.caps ?? []),
@@ -181,7 +187,7 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
   const nodeDeviceId = role === "node" ? device?.deviceId : undefined;
   const presence = EPHEMERAL_MODES.has(params.client.mode)
     ? null
-    : { key: nodeDeviceId ?? params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, conn, [...scopes], nodeDeviceId) };
+    : { key: nodeDeviceId ?? params.client.instanceId ?? conn.connId, entry: presenceEntryFor(params, info, [...scopes], nodeDeviceId) };
   const hello = buildHello(gateway, conn.connId, info, presence?.entry, device?.deviceToken ? { deviceToken: device.deviceToken, issuedAtMs: device.issuedAtMs! } : undefined);
   return { ok: true, info, hello, presence };
 }
@@ -220,14 +226,14 @@ async function registerNode(conn: GatewayConnection, nodes: NodeService, params:
   else conn.ws.once("close", () => nodes.disconnected(nodeId, conn.connId));
 }
 
-function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes: string[], deviceId?: string): PresenceEntry {
+function presenceEntryFor(params: ConnectParams, who: Pick<ConnectionInfo, "remoteIp" | "isLoopback" | "user">, scopes: string[], deviceId?: string): PresenceEntry {
   const now = Date.now();
   const c = params.client;
   const host = c.displayName ?? c.id;
   return {
     host,
     clientId: c.id,
-    ...(conn.isLoopback ? {} : { ip: conn.remoteIp }),
+    ...(who.isLoopback ? {} : { ip: who.remoteIp }),
     version: c.version,
     platform: c.platform,
     ...(c.deviceFamily ? { deviceFamily: c.deviceFamily } : {}),
@@ -241,7 +247,7 @@ function presenceEntryFor(params: ConnectParams, conn: GatewayConnection, scopes
     ...(deviceId ? { deviceId } : {}),
     scopes,
     ...(c.instanceId ? { instanceId: c.instanceId } : {}),
-    text: `${host} · app ${c.version} · mode ${c.mode} · reason connect`,
+    text: `${host} · app ${c.version} · mode ${c.mode}${who.user !== undefined ? ` · user ${who.user}` : ""} · reason connect`,
   };
 }
 

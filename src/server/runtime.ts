@@ -10,7 +10,9 @@ import { closeAgentStack, createAgentStack, type AgentStack } from "./agent-stac
 import type { EventHub } from "./event-hub.js";
 import { AGENT_DRAIN_MS, startGateway, type RunningGateway } from "./gateway.js";
 import { applyLogSettings, type LogOverrides } from "./log-settings.js";
-import { resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
+import { resetTailscaleOnExit } from "./tailscale-ingress.js";
+import { GatewaySetupError, resolveSettings, type GatewaySettings, type SettingsOverrides } from "./settings.js";
+import { loadServerTls, type LoadedTls } from "../infra/tls/tls-material.js";
 
 const log = createLogger("gateway");
 const reloadLog = createLogger("gateway/reload");
@@ -54,6 +56,8 @@ export class GatewayRuntime implements GatewayControl {
   private bootId = "";
   /** Outlives in-process restarts, so a config change does not cut agent runs (or approvals) short. */
   private readonly agents: AgentStack;
+  /** The certificate material of the last start; a restart whose new material fails keeps it. */
+  private tls: LoadedTls | null = null;
 
   constructor(private readonly opts: RuntimeOptions) {
     this.snapshot = opts.snapshot;
@@ -87,6 +91,11 @@ export class GatewayRuntime implements GatewayControl {
   async start(): Promise<RunningGateway> {
     applyLogSettings(this.snapshot, this.opts.logOverrides, this.settings.auth);
     for (const warning of this.settings.warnings) log.warn(warning);
+    try {
+      this.tls = await this.loadTls();
+    } catch (err) {
+      throw new GatewaySetupError((err as Error).message);
+    }
     this.server = await this.startServer();
     this.bootId = this.server.context.bootId;
     this.bootHistory.recordBoot(this.bootId);
@@ -95,7 +104,8 @@ export class GatewayRuntime implements GatewayControl {
     return this.server;
   }
 
-  private startServer(listen: { port: number; bindHost: string } = this.settings): Promise<RunningGateway> {
+  /** A fallback start after a failed restart passes the previous listener, which has no Tailscale route: it stays on loopback only. */
+  private startServer(listen: { port: number; bindHost: string; tailscale?: GatewaySettings["tailscale"] } = this.settings): Promise<RunningGateway> {
     return startGateway({
       port: listen.port,
       bindHost: listen.bindHost,
@@ -107,7 +117,13 @@ export class GatewayRuntime implements GatewayControl {
       breaker: () => this.breakerState,
       intervals: this.opts.intervals,
       agents: this.agents,
+      tls: this.tls,
+      ...(listen.tailscale && listen.tailscale.mode !== "off" ? { tailscale: listen.tailscale.mode } : {}),
     });
+  }
+
+  private loadTls(): Promise<LoadedTls | null> {
+    return loadServerTls(this.snapshot.config.gateway?.tls, this.opts.stateDir, (certPath) => log.info(`gateway tls: generated a self-signed certificate at ${certPath}`));
   }
 
   private checkBreaker(): void {
@@ -251,12 +267,13 @@ export class GatewayRuntime implements GatewayControl {
       const previous = this.server;
       await previous?.stop("gateway restarting", { restartExpectedMs: RESTART_EXPECTED_MS });
       try {
+        this.tls = await this.loadTls();
         this.server = await this.startServer();
       } catch (err) {
         log.error(`config restart failed: ${(err as Error).message}; keeping the previous listener settings`);
         this.server = await this.startServer(previous?.context ?? this.settings);
       }
-      log.info(`listening on ws://${this.server.context.bindHost}:${this.server.port} after restart`);
+      log.info(`listening on ${this.server.context.tls ? "wss" : "ws"}://${this.server.context.bindHost}:${this.server.port} after restart`);
       reason = "coalesced restart request";
     } while (this.restartAgain);
   }
@@ -266,6 +283,8 @@ export class GatewayRuntime implements GatewayControl {
     if (this.breakerTimer) clearInterval(this.breakerTimer);
     if (outcome === "clean_stop") await this.settled();
     await this.server?.stop(reason, stopOpts);
+    const { tailscale } = this.settings;
+    if (tailscale.resetOnExit && tailscale.mode !== "off") await resetTailscaleOnExit(tailscale.mode);
     await closeAgentStack(this.agents, AGENT_DRAIN_MS);
     this.bootHistory.markEnded(this.bootId, outcome);
     await logSink.drained();

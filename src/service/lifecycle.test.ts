@@ -15,6 +15,7 @@ import {
   type LifecycleContext,
 } from "./lifecycle.js";
 import { ServiceManagerError, type ManagerAvailability, type ServiceManager, type ServiceRuntime } from "./manager.js";
+import { loadServerTls } from "../infra/tls/tls-material.js";
 
 /** An in-memory systemd: records commands, keeps loaded/active state, can fail one command. */
 class FakeManager implements ServiceManager {
@@ -246,4 +247,20 @@ test("regenerate rewrites a drifted unit and restarts only a running service", a
   manager.calls = [];
   assert.equal(regenerateServiceDefinition(ctx).restarted, false);
   assert.deepEqual(manager.calls, ["daemon-reload"]);
+});
+
+test("with gateway.tls on, the health wait gets the pin of the certificate in the state dir", async (t) => {
+  const pins: Array<string | undefined> = [];
+  const { ctx, home } = setup(t, new FakeManager(), {
+    healthCheck: async (_port, _timeoutMs, tlsPin) => {
+      pins.push(tlsPin?.());
+      return true;
+    },
+  });
+  await installService(ctx);
+  const stateDir = join(home, ".openclaw");
+  writeFileSync(join(stateDir, "openclaw.json"), JSON.stringify({ gateway: { mode: "local", port: 18789, auth: { token: "x".repeat(43) }, tls: { enabled: true } } }), { mode: 0o600 });
+  const tls = await loadServerTls({ enabled: true }, stateDir);
+  await restartService(ctx);
+  assert.deepEqual(pins, [undefined, tls!.fingerprint]);
 });

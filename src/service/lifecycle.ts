@@ -10,6 +10,7 @@ import { buildServiceDefinition, defaultCliEntryPath, type ServiceDefinition } f
 import { systemLevelServiceFile, driftOf } from "./describe.js";
 import { servicePort } from "./drift.js";
 import { waitForHealthy } from "./health-wait.js";
+import { localTlsPin } from "../infra/tls/tls-pin.js";
 import { resolveServiceIdentity, type ServiceIdentity, type ServiceKind } from "./identity.js";
 import { readInstalledService } from "./installed.js";
 import { renderLaunchAgentPlist } from "./launchd-plist.js";
@@ -27,8 +28,8 @@ export type LifecycleContext = {
   entryPath: string;
   /** Whether a person is at the terminal (stdin and stdout are TTYs). */
   interactive: boolean;
-  /** Waits until the gateway on `port` answers /healthz; false on timeout. */
-  healthCheck: (port: number, timeoutMs: number) => Promise<boolean>;
+  /** Waits until the gateway on `port` answers /healthz (over https with `tlsPin` when gateway.tls is on); false on timeout. */
+  healthCheck: (port: number, timeoutMs: number, tlsPin?: () => string) => Promise<boolean>;
   healthTimeoutMs: number;
   /** Where system-level units live (tests point it at a temp dir). */
   systemDir?: string;
@@ -45,7 +46,7 @@ export function defaultLifecycleContext(overrides: Partial<LifecycleContext> = {
     execPath: process.execPath,
     entryPath: defaultCliEntryPath(),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
-    healthCheck: waitForHealthy,
+    healthCheck: (port, timeoutMs, tlsPin) => waitForHealthy(port, timeoutMs, undefined, tlsPin),
     healthTimeoutMs: SERVICE_START_TIMEOUT_SEC * 1000,
     source: "cli",
     ...overrides,
@@ -176,6 +177,10 @@ function base(action: LifecycleAction, identity: ServiceIdentity, manager: Servi
   return { action, manager, label: identity.label, file: identity.file, warnings: [] };
 }
 
+function targetTlsPin(target: ServiceTarget): (() => string) | undefined {
+  return target.config.valid ? localTlsPin(target.config.config.gateway?.tls, target.stateDir) : undefined;
+}
+
 /** After a start or restart: waits for /healthz and says whether the gateway came up. */
 async function awaitHealthy(
   ctx: LifecycleContext,
@@ -184,10 +189,11 @@ async function awaitHealthy(
   result: LifecycleResult,
   port: number | undefined,
   action: "start" | "restart",
+  tlsPin?: () => string,
 ): Promise<LifecycleResult> {
   const done = action === "start" ? "started" : "restarted";
   result.port = port;
-  const healthy = port ? await ctx.healthCheck(port, ctx.healthTimeoutMs) : true;
+  const healthy = port ? await ctx.healthCheck(port, ctx.healthTimeoutMs, tlsPin) : true;
   const after = manager.runtime(identity);
   if (after.pid) result.pid = after.pid;
   if (!healthy) {
@@ -275,14 +281,14 @@ export async function installService(ctx: LifecycleContext, opts: { port?: numbe
   result.result = unchanged ? "already-installed" : previous === null ? "installed" : "reinstalled";
   audit(ctx, target.stateDir, "install", manager.kind);
 
-  const healthy = await ctx.healthCheck(target.port, ctx.healthTimeoutMs);
+  const healthy = await ctx.healthCheck(target.port, ctx.healthTimeoutMs, targetTlsPin(target));
   const runtime = manager.runtime(identity);
   if (runtime.pid) result.pid = runtime.pid;
   const verb = result.result === "already-installed" ? "is already installed" : result.result === "reinstalled" ? "was reinstalled" : "was installed";
   if (!healthy) {
     result.ok = false;
     result.result = "install-health-failed";
-    result.message = `Gateway service ${identity.label} ${verb} (${identity.file}) but the gateway did not answer http://127.0.0.1:${target.port}/healthz within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
+    result.message = `Gateway service ${identity.label} ${verb} (${identity.file}) but the gateway did not answer ${targetTlsPin(target) ? "https" : "http"}://127.0.0.1:${target.port}/healthz within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
   } else {
     result.message = `Gateway service ${identity.label} ${verb} and running${runtime.pid ? ` (pid ${runtime.pid})` : ""} on port ${target.port}. Service file: ${identity.file}`;
   }
@@ -364,7 +370,7 @@ export async function startService(ctx: LifecycleContext): Promise<LifecycleResu
     throw new CliError(`Could not start the gateway service: ${(err as Error).message}. ${logHint(identity)}`);
   }
   audit(ctx, target.stateDir, "start", manager.kind);
-  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "start");
+  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "start", targetTlsPin(target));
 }
 
 /** `gateway stop`: a no-op when nothing runs; otherwise requires --force in a non-interactive shell. */
@@ -422,7 +428,7 @@ export async function restartService(ctx: LifecycleContext): Promise<LifecycleRe
     throw new CliError(`Could not restart the gateway service: ${(err as Error).message}. ${logHint(identity)}`);
   }
   audit(ctx, target.stateDir, "restart", manager.kind, before.pid);
-  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "restart");
+  return awaitHealthy(ctx, manager, identity, result, servicePort(installed) ?? target.port, "restart", targetTlsPin(target));
 }
 
 /**

@@ -12,6 +12,7 @@ import { resolveTarget, type ClientFlags } from "../connection.js";
 import { formatDuration } from "../format-duration.js";
 import { capabilityLabel, probeGateway } from "../probe-target.js";
 import { formatServiceDescription } from "./service.js";
+import { readCertificateFingerprint } from "../../infra/tls/tls-fingerprint.js";
 
 /** The process that holds this config's lock (or the state dir's), if it is still alive. */
 function runtimeView(stateDir: string, configPath: string) {
@@ -41,6 +42,8 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
     : [];
   const runtime = runtimeView(stateDir, config.path);
   const logFile = resolveLogFilePath({ file: config.config.logging?.file, profile });
+  const tlsConfig = config.config.gateway?.tls;
+  const tls = tlsConfig?.enabled === true ? readCertificateFingerprint(tlsConfig, stateDir) : null;
   const probe = flags.probe === false ? null : await probeGateway(target, flags.requireRpc ? ["status"] : []);
   const rpcOk = probe ? probe.reachable && !!probe.hello && (!flags.requireRpc || probe.ok) : false;
 
@@ -56,6 +59,7 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
       ...(flags.deep ? { extraServices: others } : {}),
       config: { cli: { path: config.path, exists: config.exists, valid: config.valid, issues: config.issues } },
       gateway: { bindMode, bindHost: resolveBindHost(bindMode, config.config), port, portSource: target.portSource, probeUrl: target.url, version: probe?.hello?.server.version },
+      tls: !tls ? { enabled: false } : tls.ok ? { enabled: true, fingerprint: tls.fingerprint, certPath: tls.certPath } : { enabled: true, error: tls.error },
       rpc: probe && {
         ok: rpcOk, kind: flags.requireRpc ? "read" : "connect", url: target.url,
         ...(probe.error ? { error: probe.error } : {}), ...(probe.timedOut ? { timedOut: true } : {}),
@@ -68,8 +72,9 @@ export async function gatewayStatusCommand(flags: ClientFlags & { probe?: boolea
     lines.push(`File logs: ${logFile}`);
     lines.push(`Config (cli): ${config.path} [${!config.exists ? "missing" : config.valid ? "valid" : "invalid"}]`);
     lines.push(`Gateway: bind=${bindMode} (${resolveBindHost(bindMode, config.config)}), port=${port} (${target.portSource})`);
+    if (tls) lines.push(tls.ok ? `TLS: on · fingerprint ${tls.fingerprint}` : `TLS: on · certificate unavailable (${tls.error})`);
     lines.push(`Probe target: ${target.url}`);
-    lines.push(`Dashboard: http://127.0.0.1:${port}/`);
+    lines.push(`Dashboard: ${tls ? "https" : "http"}://127.0.0.1:${port}/`);
     if (probe?.hello) lines.push(`Gateway version: ${probe.hello.server.version}`);
     lines.push(
       runtime.status === "running"
