@@ -1,24 +1,13 @@
-import type { Command } from "commander";
 import { resolveConfigPath } from "../config/paths.js";
 import { readConfigSnapshot, type ConfigSnapshot } from "../config/snapshot.js";
 import { GatewayClient, GatewayTlsError, type ClientOptions } from "../client/gateway-client.js";
+import type { ClientFlags } from "./client-options.js";
 import { resolveCredentials } from "./credentials.js";
 import { CliError } from "./exit.js";
-import { parseTlsPin, resolveEndpoint, type Endpoint, type SshTunnelSpec } from "./remote-target.js";
-import { openSshTunnel } from "./ssh-tunnel.js";
+import { loopbackUrl, parseTlsPin, resolveEndpoint, type Endpoint, type SshTunnelSpec } from "./remote-target.js";
+import type { SshTunnel } from "./ssh-tunnel.js";
 
-export type ClientFlags = { url?: string; port?: string; token?: string; password?: string; tlsFingerprint?: string; timeout?: string; json?: boolean };
-
-export function addClientOptions(command: Command, defaultTimeoutMs = 10_000): Command {
-  return command
-    .option("--url <url>", "gateway WebSocket URL (config and env credentials are not used with --url)")
-    .option("--port <port>", "target a local gateway on this port")
-    .option("--token <token>", "gateway token")
-    .option("--password <password>", "gateway password")
-    .option("--tls-fingerprint <sha256>", "pin the gateway's TLS certificate (SHA-256) for a wss:// URL")
-    .option("--timeout <ms>", "timeout in milliseconds", String(defaultTimeoutMs))
-    .option("--json", "print machine-readable JSON");
-}
+export type { ClientFlags } from "./client-options.js";
 
 export type ResolvedTarget = {
   url: string;
@@ -77,11 +66,18 @@ export function targetFromEndpoint(endpoint: Endpoint, flags: ClientFlags, confi
 /** Long enough for a slow SSH login, short enough that a dead host is reported promptly. */
 const tunnelTimeoutMs = (timeoutMs: number) => Math.min(Math.max(timeoutMs, 5000), 30_000);
 
+/** The SSH code is loaded only for a target that needs a tunnel. */
+async function openTunnel(target: ResolvedTarget): Promise<SshTunnel | null> {
+  if (!target.tunnel) return null;
+  const { openSshTunnel } = await import("./ssh-tunnel.js");
+  return openSshTunnel({ ...target.tunnel, timeoutMs: tunnelTimeoutMs(target.timeoutMs) });
+}
+
 /** Connects (through the target's SSH tunnel, if any); closing the client also closes the tunnel. */
 export async function connectTarget(target: ResolvedTarget, extra: Partial<ClientOptions> = {}): Promise<GatewayClient> {
   if (target.tlsError) throw new GatewayTlsError(`cannot verify the local gateway's TLS certificate: ${target.tlsError}`);
-  const tunnel = target.tunnel ? await openSshTunnel({ ...target.tunnel, timeoutMs: tunnelTimeoutMs(target.timeoutMs) }) : null;
-  const url = tunnel ? tunnel.url.replace(/^ws:/, target.tlsFingerprint ? "wss:" : "ws:") : target.url;
+  const tunnel = await openTunnel(target);
+  const url = tunnel ? loopbackUrl(tunnel.localPort, !!target.tlsFingerprint) : target.url;
   try {
     const client = await GatewayClient.connect({
       url, token: target.token, password: target.password, tlsFingerprint: target.tlsFingerprint, timeoutMs: target.timeoutMs, ...extra,

@@ -4,7 +4,7 @@ import { GATEWAY_VERSION } from "../protocol/constants.js";
 import { logSink } from "../infra/logger.js";
 import { applyRootFlags } from "./root-flags.js";
 import { CliError } from "./exit.js";
-import { addClientOptions, type ClientFlags } from "./connection.js";
+import { addClientOptions, type ClientFlags } from "./client-options.js";
 
 function addRunOptions(command: Command): Command {
   return command
@@ -233,10 +233,15 @@ function buildProgram(): Command {
   addGatewayStatus(gateway);
   addServiceCommands(gateway);
 
-  addClientOptions(gateway.command("probe").description("probe the explicit URL, an SSH-tunnelled gateway, the configured remote and local loopback, and report what answered"), 3000)
-    .option("--ssh <user@host[:port]>", "also probe the gateway on that host's loopback through an SSH tunnel (default: gateway.remote.sshTarget)")
-    .option("--ssh-identity <path>", "SSH private key for --ssh (default: gateway.remote.sshIdentity)")
-    .option("--ssh-auto", "use gateway.remote.sshTarget when --ssh is not given")
+  addClientOptions(
+    gateway
+      .command("probe")
+      .description("probe the explicit URL, a gateway behind an SSH tunnel, the configured remote and local loopback at once (--timeout is the budget for all of it) and report what answered; exit 1 only when none did"),
+    3000,
+  )
+    .option("--ssh <user@host[:port]>", "also probe the gateway on that host's loopback through an SSH tunnel made with the system ssh, which never prompts (default: gateway.remote.sshTarget)")
+    .option("--ssh-identity <path>", "private key file for the SSH tunnel (default: gateway.remote.sshIdentity)")
+    .option("--ssh-auto", "accepted for compatibility: without --ssh, gateway.remote.sshTarget is used anyway (no SSH target is discovered)")
     .action(async (opts: ClientFlags) => (await import("./commands/gateway-probe.js")).gatewayProbeCommand(opts));
 
   gateway

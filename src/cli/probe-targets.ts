@@ -1,8 +1,7 @@
 import { resolveGatewayPort } from "../config/paths.js";
 import type { ConfigSnapshot } from "../config/snapshot.js";
 import { targetFromEndpoint, type ClientFlags, type ResolvedTarget } from "./connection.js";
-import { assertSafeGatewayUrl } from "./plaintext-ws-guard.js";
-import { localEndpoint, remoteUrlEndpoint, remotePin, type Endpoint, type SshTunnelSpec } from "./remote-target.js";
+import { localEndpoint, loopbackUrl, remotePin, remoteUrlEndpoint, resolveEndpoint, sshTunnelSpec, type Endpoint, type SshTunnelSpec } from "./remote-target.js";
 
 export type ProbeTargetId = "explicit" | "sshTunnel" | "configRemote" | "localLoopback";
 
@@ -11,12 +10,18 @@ export type ProbeTarget = { id: ProbeTargetId; label: string; url: string; activ
 
 export type ProbeFlags = ClientFlags & { ssh?: string; sshIdentity?: string; sshAuto?: boolean };
 
+/** Priority order (operations spec §1.5): the first reachable one is the primary target. */
+export const PROBE_ORDER: readonly ProbeTargetId[] = ["explicit", "sshTunnel", "configRemote", "localLoopback"];
+
 export const PROBE_LABELS: Record<ProbeTargetId, string> = {
   explicit: "URL (explicit)",
   sshTunnel: "Remote over SSH",
   configRemote: "Remote (configured)",
   localLoopback: "Local loopback",
 };
+
+/** `--port` alone means "this machine's gateway on that port": the configured remote and its tunnel are left out. */
+const usesConfiguredRemote = (flags: ProbeFlags, portFlag: number | undefined): boolean => portFlag === undefined || !!flags.url;
 
 function build(id: ProbeTargetId, active: boolean, fallbackUrl: string, make: () => Endpoint, flags: ClientFlags, config: ConfigSnapshot, timeoutMs: number): ProbeTarget {
   const label = id === "configRemote" && !active ? "Remote (configured, inactive)" : PROBE_LABELS[id];
@@ -38,12 +43,9 @@ export function directProbeTargets(config: ConfigSnapshot, flags: ProbeFlags, po
   const remoteMode = gateway?.mode === "remote";
   const own = { ...flags, tlsFingerprint: undefined };
   const targets: ProbeTarget[] = [];
-  if (flags.url) {
-    const url = flags.url;
-    targets.push(build("explicit", true, url, () => (assertSafeGatewayUrl(url, "--url"), { url, portSource: "url", credentials: "none" }), flags, config, timeoutMs));
-  }
-  const useConfiguredRemote = portFlag === undefined || !!flags.url;
-  if (useConfiguredRemote && gateway?.remote?.url) {
+  const url = flags.url;
+  if (url) targets.push(build("explicit", true, url, () => resolveEndpoint(gateway, { url }), flags, config, timeoutMs));
+  if (usesConfiguredRemote(flags, portFlag) && gateway?.remote?.url) {
     targets.push(build("configRemote", remoteMode, gateway.remote.url, () => remoteUrlEndpoint(gateway)!, own, config, timeoutMs));
   }
   const local = localEndpoint(gateway, portFlag);
@@ -51,25 +53,25 @@ export function directProbeTargets(config: ConfigSnapshot, flags: ProbeFlags, po
   return targets.filter((t, i) => targets.findIndex((o) => o.url === t.url) === i);
 }
 
-/** The tunnel to probe through: --ssh, else gateway.remote.sshTarget (not when only --port is given). */
+/**
+ * The tunnel to probe through: --ssh, else gateway.remote.sshTarget (not when only --port is given),
+ * to --port, gateway.remote.remotePort or this machine's gateway port on the remote loopback.
+ */
 export function probeTunnelSpec(config: ConfigSnapshot, flags: ProbeFlags, portFlag: number | undefined): SshTunnelSpec | undefined {
   const gateway = config.config.gateway;
-  const configured = portFlag === undefined || !!flags.url ? gateway?.remote : undefined;
-  const target = flags.ssh ?? configured?.sshTarget;
-  if (!target) return undefined;
-  const identity = flags.sshIdentity ?? configured?.sshIdentity;
-  return {
-    target,
-    ...(identity ? { identity } : {}),
+  const configured = usesConfiguredRemote(flags, portFlag) ? gateway?.remote : undefined;
+  return sshTunnelSpec(gateway, {
+    target: flags.ssh ?? configured?.sshTarget,
+    identity: flags.sshIdentity ?? configured?.sshIdentity,
     remotePort: portFlag ?? gateway?.remote?.remotePort ?? resolveGatewayPort({ configPort: gateway?.port }).port,
-    hostKeyPolicy: gateway?.remote?.sshHostKeyPolicy ?? "strict",
-  };
+  });
 }
 
-/** The gateway behind an open tunnel, with remote-mode credentials and the remote pin. */
-export function tunnelProbeTarget(config: ConfigSnapshot, flags: ProbeFlags, localUrl: string, timeoutMs: number): ProbeTarget {
-  return build("sshTunnel", true, localUrl, () => {
-    const pin = remotePin(config.config.gateway);
-    return { url: pin.tlsFingerprint ? localUrl.replace(/^ws:/, "wss:") : localUrl, portSource: "remote", credentials: "remote", ...pin };
+/** The gateway behind an open tunnel's local port, with remote-mode credentials and the remote pin. */
+export function tunnelProbeTarget(config: ConfigSnapshot, flags: ProbeFlags, localPort: number, timeoutMs: number): ProbeTarget {
+  const gateway = config.config.gateway;
+  return build("sshTunnel", true, loopbackUrl(localPort, false), () => {
+    const pin = remotePin(gateway);
+    return { url: loopbackUrl(localPort, !!pin.tlsFingerprint), portSource: "remote", credentials: "remote", ...pin };
   }, { ...flags, tlsFingerprint: undefined }, config, timeoutMs);
 }

@@ -30,24 +30,25 @@ export function parseTlsPin(value: string | undefined, source: string): string |
   return pin;
 }
 
+/** A gateway on a loopback port: this host's own, the local end of a tunnel, or the remote host's as it sees itself. */
+export const loopbackUrl = (port: number, tls: boolean): string => `${tls ? "wss" : "ws"}://127.0.0.1:${port}`;
+
 /** This machine's gateway: ws(s)://127.0.0.1:<port>, pinned to its own certificate when gateway.tls is on. */
 export function localEndpoint(gateway: Gateway, portFlag?: number, credentials: CredentialSource = "local", env: NodeJS.ProcessEnv = process.env): Endpoint {
   const { port, source } = resolveGatewayPort({ flag: portFlag, configPort: gateway?.port }, env);
-  if (gateway?.tls?.enabled !== true) return { url: `ws://127.0.0.1:${port}`, portSource: source, credentials };
+  if (gateway?.tls?.enabled !== true) return { url: loopbackUrl(port, false), portSource: source, credentials };
   const cert = readCertificateFingerprint(gateway.tls, resolveStateDir(env));
-  return { url: `wss://127.0.0.1:${port}`, portSource: source, credentials, ...(cert.ok ? { tlsFingerprint: cert.fingerprint } : { tlsError: cert.error }) };
+  return { url: loopbackUrl(port, true), portSource: source, credentials, ...(cert.ok ? { tlsFingerprint: cert.fingerprint } : { tlsError: cert.error }) };
 }
 
-export function sshTunnelSpec(gateway: Gateway, overrides: { target?: string; identity?: string; remotePort?: number } = {}): SshTunnelSpec | undefined {
-  const remote = gateway?.remote;
-  const target = overrides.target ?? remote?.sshTarget;
-  if (!target) return undefined;
-  const identity = overrides.identity ?? remote?.sshIdentity;
+/** A tunnel to `remotePort` on the loopback of `target` (none without a target), with gateway.remote's host-key policy. */
+export function sshTunnelSpec(gateway: Gateway, tunnel: { target?: string; identity?: string; remotePort: number }): SshTunnelSpec | undefined {
+  if (!tunnel.target) return undefined;
   return {
-    target,
-    ...(identity ? { identity } : {}),
-    remotePort: overrides.remotePort ?? remote?.remotePort ?? DEFAULT_GATEWAY_PORT,
-    hostKeyPolicy: remote?.sshHostKeyPolicy ?? "strict",
+    target: tunnel.target,
+    ...(tunnel.identity ? { identity: tunnel.identity } : {}),
+    remotePort: tunnel.remotePort,
+    hostKeyPolicy: gateway?.remote?.sshHostKeyPolicy ?? "strict",
   };
 }
 
@@ -68,12 +69,15 @@ export function remoteUrlEndpoint(gateway: Gateway, env: NodeJS.ProcessEnv = pro
 /** A tunnel's target as the remote host sees it (wss when a pin says the remote gateway speaks TLS). */
 export function tunnelEndpoint(gateway: Gateway, tunnel: SshTunnelSpec): Endpoint {
   const pin = remotePin(gateway);
-  return { url: `${pin.tlsFingerprint ? "wss" : "ws"}://127.0.0.1:${tunnel.remotePort}`, portSource: "remote", credentials: "remote", tunnel, ...pin };
+  return { url: loopbackUrl(tunnel.remotePort, !!pin.tlsFingerprint), portSource: "remote", credentials: "remote", tunnel, ...pin };
 }
 
 /** gateway.mode "remote": an SSH tunnel (transport "ssh" with an sshTarget) or gateway.remote.url. */
 export function remoteEndpoint(gateway: Gateway, env: NodeJS.ProcessEnv = process.env): Endpoint {
-  const tunnel = gateway?.remote?.transport !== "direct" ? sshTunnelSpec(gateway) : undefined;
+  const remote = gateway?.remote;
+  const tunnel = remote?.transport !== "direct"
+    ? sshTunnelSpec(gateway, { target: remote?.sshTarget, identity: remote?.sshIdentity, remotePort: remote?.remotePort ?? DEFAULT_GATEWAY_PORT })
+    : undefined;
   if (tunnel) return tunnelEndpoint(gateway, tunnel);
   const direct = remoteUrlEndpoint(gateway, env);
   if (direct) return direct;

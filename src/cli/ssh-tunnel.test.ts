@@ -4,6 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { isProcessAlive as alive } from "../infra/process-info.js";
 import { formatSshTarget, parseSshTarget } from "./ssh-target.js";
 import { classifySshStderr, sshFailure, SshTunnelError } from "./ssh-failure.js";
 import { buildSshArgs, openSshTunnel } from "./ssh-tunnel.js";
@@ -66,15 +68,6 @@ function fakeSsh(name: string, body: string): string {
   return bin;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 test("ready once the forwarded port accepts; close() ends ssh", async () => {
   const argsFile = join(dir, "args.json");
   fakeSsh("ready", `
@@ -84,7 +77,6 @@ test("ready once the forwarded port accepts; close() ends ssh", async () => {
     setTimeout(() => require("node:net").createServer((s) => s.destroy()).listen(Number(port), "127.0.0.1"), 150);`);
   const tunnel = await openSshTunnel({ target: "root@127.0.0.1:2222", remotePort: 18789, timeoutMs: 5000 });
   try {
-    assert.equal(tunnel.url, `ws://127.0.0.1:${tunnel.localPort}`);
     assert.equal(tunnel.target, "root@127.0.0.1:2222");
     const args = JSON.parse(readFileSync(argsFile, "utf8")) as string[];
     assert.ok(args.includes(`127.0.0.1:${tunnel.localPort}:127.0.0.1:18789`), args.join(" "));
@@ -136,3 +128,37 @@ test("no ssh on PATH, a missing identity file and a bad target fail with what to
   await assert.rejects(openSshTunnel({ target: "root@127.0.0.1", identity: join(dir, "no-such-key"), remotePort: 1 }), /identity file .* does not exist/);
   await assert.rejects(openSshTunnel({ target: "-oProxyCommand=sh", remotePort: 1 }), /Invalid SSH target/);
 });
+
+/** A fake ssh that forwards after a moment and stays up, as a real tunnel does. */
+const READY_SSH = `
+  const args = process.argv.slice(2);
+  const [, port] = args[args.indexOf("-L") + 1].split(":");
+  setTimeout(() => require("node:net").createServer((s) => s.destroy()).listen(Number(port), "127.0.0.1"), 50);`;
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  test(`a CLI stopped by ${signal} while a tunnel is open takes ssh down with it, and still dies of the signal`, async (t) => {
+    const bin = fakeSsh("stay-up", READY_SSH);
+    const script = `
+      const { openSshTunnel } = await import(${JSON.stringify(new URL("./ssh-tunnel.js", import.meta.url).href)});
+      const tunnel = await openSshTunnel({ target: "root@127.0.0.1", remotePort: 1, timeoutMs: 5000 });
+      console.log(tunnel.pid);
+      setInterval(() => {}, 1000);`;
+    const cli = spawn(process.execPath, ["--input-type=module", "-e", script], { env: { PATH: bin }, stdio: ["ignore", "pipe", "inherit"] });
+    let sshPid = 0;
+    t.after(() => {
+      cli.kill("SIGKILL");
+      if (sshPid && alive(sshPid)) process.kill(sshPid, "SIGKILL");
+    });
+    sshPid = await new Promise<number>((resolve, reject) => {
+      cli.stdout.setEncoding("utf8").once("data", (line: string) => resolve(Number(line.trim())));
+      cli.once("exit", () => reject(new Error("the CLI stand-in exited before the tunnel was up")));
+    });
+    assert.ok(alive(sshPid));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => cli.once("exit", (_code, sig) => resolve(sig)));
+    cli.kill(signal);
+    assert.equal(await exited, signal);
+    const until = Date.now() + 3000;
+    while (alive(sshPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(alive(sshPid), false, "ssh must not outlive the CLI");
+  });
+}

@@ -22,8 +22,6 @@ export type SshTunnel = {
   localPort: number;
   remotePort: number;
   pid: number | null;
-  /** The gateway as seen through the tunnel. */
-  url: string;
   close(): Promise<void>;
 };
 
@@ -56,17 +54,41 @@ export function buildSshArgs(opts: {
   ];
 }
 
-/** Tunnels still running; killed when the CLI exits so no ssh outlives it. */
+/**
+ * Tunnels still running. They are ended when the CLI exits, and also when it is stopped by a
+ * signal, which skips "exit" handlers: a SIGTERM sent to the CLI alone must not orphan ssh.
+ */
 const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function killLiveChildren(): void {
+  for (const child of liveChildren) child.kill("SIGTERM");
+}
+
+/** Ends the tunnels, then lets the signal do what it would have done had no tunnel been open. */
+function onStopSignal(signal: NodeJS.Signals): void {
+  killLiveChildren();
+  watchProcessEnd(false);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+let watching = false;
+function watchProcessEnd(on: boolean): void {
+  if (watching === on) return;
+  watching = on;
+  const change = on ? process.on.bind(process) : process.off.bind(process);
+  change("exit", killLiveChildren);
+  for (const signal of STOP_SIGNALS) change(signal, onStopSignal);
+}
+
 function track(child: ChildProcess): void {
   liveChildren.add(child);
-  child.once("exit", () => liveChildren.delete(child));
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const c of liveChildren) c.kill("SIGTERM");
-  });
+  watchProcessEnd(true);
+  const forget = () => {
+    if (liveChildren.delete(child) && liveChildren.size === 0) watchProcessEnd(false);
+  };
+  child.once("exit", forget);
+  child.once("error", forget);
 }
 
 function freeLocalPort(): Promise<number> {
@@ -143,7 +165,7 @@ async function attempt(target: SshTarget, opts: SshTunnelOptions, timeoutMs: num
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return { target: label, localPort, remotePort: opts.remotePort, pid: child.pid ?? null, url: `ws://127.0.0.1:${localPort}`, close };
+  return { target: label, localPort, remotePort: opts.remotePort, pid: child.pid ?? null, close };
 }
 
 /**

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KNOWN_OPERATOR_SCOPES, Scope, scopeSatisfied } from "../protocol/scopes.js";
 import { checkSharedSecret, type ResolvedAuth } from "../server/auth.js";
 import type { GatewayContext } from "../server/context.js";
-import { capScopes, identityScopeLimit } from "../server/identity-scopes.js";
+import { capScopes, identityScopeLimit, scopesHeader } from "../server/identity-scopes.js";
 import { isLocalDirect } from "../server/ingress.js";
 import { evaluateTrustedProxy } from "../server/trusted-proxy.js";
-import { managedIngressMode } from "../server/tailscale-provenance.js";
+import { managedIngress, requestClientIp } from "../server/tailscale-provenance.js";
 import { httpRequestView, isUnattributedLocalProxy, sendTrustedProxyRefusal } from "./http-trusted-proxy.js";
 import { sendApiError, sendMissingScope } from "./openai/errors.js";
 
@@ -41,12 +41,10 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match ? match[1].trim() : undefined;
 }
 
-/** `x-openclaw-scopes: a,b` (present but empty means no scopes); absent means the defaults. */
+/** The known operator scopes `x-openclaw-scopes` names; absent, the defaults. */
 function declaredScopes(req: IncomingMessage): Set<string> {
-  const header = req.headers["x-openclaw-scopes"];
-  if (header === undefined) return new Set(DEFAULT_OPERATOR_SCOPES);
-  const raw = Array.isArray(header) ? header.join(",") : header;
-  return new Set(raw.split(",").map((s) => s.trim()).filter((s) => KNOWN_OPERATOR_SCOPES.has(s)));
+  const declared = scopesHeader(req.headers);
+  return new Set(declared ? [...declared].filter((s) => KNOWN_OPERATOR_SCOPES.has(s)) : DEFAULT_OPERATOR_SCOPES);
 }
 
 function callerWith(subject: string, scopes: Set<string>): HttpCaller {
@@ -54,14 +52,15 @@ function callerWith(subject: string, scopes: Set<string>): HttpCaller {
 }
 
 /**
- * Checks the gateway's shared secret on an HTTP request (Bearer only; loopback is no exemption).
- * Answers 401/429 itself and returns null when the request may not go on.
+ * Who an HTTP request speaks for: the holder of the shared secret (Bearer only; loopback is no
+ * exemption), or in trusted-proxy mode the user the proxy vouches for. Tailscale identity never
+ * counts here. Answers 401/403/429 itself and returns null when the request may not go on.
  */
 export async function authenticateHttp(req: IncomingMessage, res: ServerResponse, gateway: GatewayContext, opts: { acceptDeviceToken?: boolean } = {}): Promise<HttpCaller | null> {
   let auth: ResolvedAuth = gateway.auth();
   const config = gateway.config().config;
   // Only tailscaled proxies to the managed Tailscale listener, so its forwarded headers are attributed.
-  if (auth.mode !== "trusted-proxy" && !managedIngressMode(req.headers) && isUnattributedLocalProxy(req, config)) {
+  if (auth.mode !== "trusted-proxy" && !managedIngress(req.headers) && isUnattributedLocalProxy(req, config)) {
     sendTrustedProxyRefusal(res, "proxy_attribution_required");
     return null;
   }
@@ -77,7 +76,7 @@ export async function authenticateHttp(req: IncomingMessage, res: ServerResponse
     }
     auth = { mode: "password", password: auth.password };
   }
-  const ip = req.socket.remoteAddress ?? "unknown";
+  const ip = requestClientIp(req);
   const lockedMs = gateway.rateLimiter.lockedFor(ip, CREDENTIAL_CLASS);
   if (lockedMs > 0) {
     sendApiError(res, 429, "Too many failed authentication attempts. Please try again later.", "rate_limited", {

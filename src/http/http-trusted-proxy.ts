@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GatewayConfig } from "../config/schema.js";
-import { isLoopbackIp, parseIp } from "../infra/cidr.js";
+import { parseIp } from "../infra/cidr.js";
+import { isLoopback } from "../infra/loopback.js";
 import { hasForwardingHeaders, isTrusted, trustedRanges, type RequestView } from "../server/ingress.js";
 import type { TrustedProxyFailureReason } from "../server/trusted-proxy.js";
 import { sendApiJson } from "./openai/errors.js";
@@ -14,16 +15,22 @@ export function httpRequestView(req: IncomingMessage): RequestView {
  * loopback, so its forwarded headers would otherwise pass for a local caller.
  */
 export function isUnattributedLocalProxy(req: IncomingMessage, config: GatewayConfig): boolean {
+  // Runs on every authenticated request: the cheap string checks come before any parsing.
+  if (!isLoopback(req.socket.remoteAddress) || !hasForwardingHeaders(req.headers)) return false;
   const source = parseIp(req.socket.remoteAddress);
-  if (!source || !isLoopbackIp(source) || !hasForwardingHeaders(req.headers)) return false;
-  return !isTrusted(source, trustedRanges(config.gateway?.trustedProxies));
+  return !source || !isTrusted(source, trustedRanges(config.gateway?.trustedProxies));
 }
 
-const ATTRIBUTION_MESSAGE =
-  "Proxy client attribution is required. Configure gateway.trustedProxies narrowly and make the proxy overwrite or safely rebuild forwarded client headers.";
+/** The 403 body for proxy traffic that does not say (in a way the gateway may believe) whose it is. */
+export const ATTRIBUTION_REFUSAL = {
+  error: {
+    message: "Proxy client attribution is required. Configure gateway.trustedProxies narrowly and make the proxy overwrite or safely rebuild forwarded client headers.",
+    type: "proxy_attribution_required",
+  },
+} as const;
 
 /** 403 for unattributable proxy traffic, otherwise the usual 401 with the reason as `code`. */
 export function sendTrustedProxyRefusal(res: ServerResponse, reason: TrustedProxyFailureReason): void {
-  if (reason === "proxy_attribution_required") sendApiJson(res, 403, { error: { message: ATTRIBUTION_MESSAGE, type: reason } });
+  if (reason === "proxy_attribution_required") sendApiJson(res, 403, ATTRIBUTION_REFUSAL);
   else sendApiJson(res, 401, { error: { message: "Unauthorized", type: "unauthorized", code: reason } });
 }

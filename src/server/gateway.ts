@@ -38,6 +38,8 @@ import { PresenceRegistry } from "./presence.js";
 import { SystemEventQueue } from "./system-events.js";
 import { WriteRateLimiter } from "./write-rate-limit.js";
 import { startTailscaleIngress, type TailscaleIngress } from "./tailscale-ingress.js";
+import { requestClientIp } from "./tailscale-provenance.js";
+import { refuseUpgrade } from "./upgrade-refusal.js";
 import { listenLoopbackTwin, type LoopbackTwin } from "./loopback-twin.js";
 import { requiredLoopbackHost } from "../config/bind.js";
 import type { LoadedTls } from "../infra/tls/tls-material.js";
@@ -101,8 +103,7 @@ function handshakeTimeout(): number {
 }
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  const body = JSON.stringify({ error: { message: text, type: "unavailable" } });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  refuseUpgrade(socket, status, text, { error: { message: text, type: "unavailable" } });
 }
 
 async function listen(server: Server, port: number, host: string, retry: { attempts: number; intervalMs: number }): Promise<void> {
@@ -197,7 +198,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PREAUTH_PAYLOAD_BYTES, perMessageDeflate: false, clientTracking: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const ip = req.socket.remoteAddress ?? "unknown";
+    const ip = requestClientIp(req);
     if (phase === "draining") return rejectUpgrade(socket, 503, "Service Unavailable");
     const preauth = preauthByIp.get(ip) ?? 0;
     if (preauth >= MAX_PREAUTH_SOCKETS_PER_IP) return rejectUpgrade(socket, 503, "Service Unavailable");

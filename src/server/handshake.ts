@@ -15,7 +15,7 @@ import type { RequestFrame } from "../protocol/frames.js";
 import { KNOWN_OPERATOR_SCOPES, Scope } from "../protocol/scopes.js";
 import { authFailureError, secretFingerprint, type AuthFailureReason } from "./auth.js";
 import { checkConnectAuth } from "./connect-auth.js";
-import { capScopes, identityScopeLimit, proxyScopeCap } from "./identity-scopes.js";
+import { capScopes, identityScopeLimit, scopesHeader } from "./identity-scopes.js";
 import { admitDevice, type Admission } from "../devices/device-admission.js";
 import type { ConnectionInfo } from "./connection-info.js";
 import type { GatewayConnection } from "./connection.js";
@@ -165,7 +165,8 @@ export async function performConnect(conn: GatewayConnection, frame: RequestFram
   }
 
   const requested = role === "node" ? [] : (params.scopes ?? []).filter((s) => KNOWN_OPERATOR_SCOPES.has(s));
-  const scopes = verifiedUser === undefined ? new Set(requested) : capScopes(requested, identityScopeLimit(gateway.config().config, verifiedUser), proxyScopeCap(conn.headers));
+  // A verified user's session is capped by identityScopes and by the x-openclaw-scopes its ingress set.
+  const scopes = verifiedUser === undefined ? new Set(requested) : capScopes(requested, identityScopeLimit(gateway.config().config, verifiedUser), scopesHeader(conn.headers));
   const info: ConnectionInfo = {
     connId: conn.connId,
     role,

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { GatewayConfig } from "../config/schema.js";
 import { KNOWN_OPERATOR_SCOPES } from "../protocol/scopes.js";
-import { capScopes, identityScopeLimit, proxyScopeCap } from "./identity-scopes.js";
+import { capScopes, identityScopeLimit, scopesHeader } from "./identity-scopes.js";
 
 const config = { gateway: { auth: { identityScopes: { "Admin@Example.com": ["operator.admin"], ops: ["operator.read"] } } } } as GatewayConfig;
 
@@ -17,9 +17,9 @@ test("identityScopes caps a verified user: emails case-insensitively, other name
 test("scopes are the requested ones within every cap; x-openclaw-scopes narrows, absent it does nothing", () => {
   const requested = ["operator.admin", "operator.read", "operator.write"];
   assert.deepEqual([...capScopes(requested, identityScopeLimit(config, "ops"))], ["operator.read"]);
-  assert.deepEqual([...capScopes(requested, KNOWN_OPERATOR_SCOPES, proxyScopeCap({ "x-openclaw-scopes": "operator.write, operator.read" }))], ["operator.read", "operator.write"]);
-  assert.deepEqual([...capScopes(requested, KNOWN_OPERATOR_SCOPES, proxyScopeCap({ "x-openclaw-scopes": "" }))], [], "present but empty: no scopes");
-  assert.equal(proxyScopeCap({}), null);
+  assert.deepEqual([...capScopes(requested, KNOWN_OPERATOR_SCOPES, scopesHeader({ "x-openclaw-scopes": "operator.write, operator.read" }))], ["operator.read", "operator.write"]);
+  assert.deepEqual([...capScopes(requested, KNOWN_OPERATOR_SCOPES, scopesHeader({ "x-openclaw-scopes": "" }))], [], "present but empty: no scopes");
+  assert.equal(scopesHeader({}), null);
   assert.deepEqual([...capScopes(["operator.read"], identityScopeLimit(config, "admin@example.com"))], ["operator.read"], "admin covers read");
   assert.deepEqual([...capScopes(["operator.read"], new Set(["operator.write"]))], ["operator.read"], "write covers read");
   assert.deepEqual([...capScopes(["operator.pairing"], identityScopeLimit(config, "ops"))], [], "a cap never adds scopes");

@@ -13,8 +13,8 @@ export function identityScopeLimit(config: GatewayConfig, user: string): Readonl
   return key === undefined ? KNOWN_OPERATOR_SCOPES : new Set(grants[key]);
 }
 
-/** `x-openclaw-scopes` set by the proxy on a WebSocket upgrade narrows a session; absent, no cap. */
-export function proxyScopeCap(headers: IncomingHttpHeaders): ReadonlySet<string> | null {
+/** `x-openclaw-scopes: a,b` as a set (present but empty: no scopes); null when the header is absent. */
+export function scopesHeader(headers: IncomingHttpHeaders): ReadonlySet<string> | null {
   const header = headers["x-openclaw-scopes"];
   if (header === undefined) return null;
   const raw = Array.isArray(header) ? header.join(",") : header;

@@ -26,7 +26,8 @@ export const MAX_FORWARDED_HEADER_CHARS = 2048;
 
 /** Forwarded, X-Real-IP or any X-Forwarded-*: some proxy says it relayed this request. */
 export function hasForwardingHeaders(headers: IncomingHttpHeaders): boolean {
-  return Object.keys(headers).some((name) => name === "forwarded" || name === "x-real-ip" || name.startsWith("x-forwarded-"));
+  for (const name in headers) if (name === "forwarded" || name === "x-real-ip" || name.startsWith("x-forwarded-")) return true;
+  return false;
 }
 
 /** How often a header was sent (Node joins repeats into one value, so count the raw list). */

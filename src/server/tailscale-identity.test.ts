@@ -6,7 +6,7 @@ import type { TailscaleClaim } from "../infra/tailscale/tailscale-claim.js";
 import type { ResolvedAuth } from "./auth.js";
 import { verifiedTailscaleLogin } from "./tailscale-identity.js";
 import { startTailscaleIngress, type TailscaleIngress } from "./tailscale-ingress.js";
-import { managedIngressMode } from "./tailscale-provenance.js";
+import { managedIngress, requestClientIp } from "./tailscale-provenance.js";
 
 const fakeClaim: TailscaleClaim = { url: "https://gw.example.ts.net/", exited: new Promise(() => {}), stop: async () => {} };
 const TAILSCALE_HEADERS = {
@@ -18,7 +18,8 @@ const TAILSCALE_HEADERS = {
 const TOKEN_AUTH: ResolvedAuth = { mode: "token", token: "t" };
 const SERVE_CONFIG: GatewayConfig = { gateway: { tailscale: { mode: "serve" } } };
 
-let lastHeaders: IncomingHttpHeaders = {};
+let lastHeaders: IncomingHttpHeaders | null = null;
+let lastClientIp = "";
 const ingresses: TailscaleIngress[] = [];
 
 async function ingress(mode: "serve" | "funnel"): Promise<TailscaleIngress> {
@@ -27,6 +28,7 @@ async function ingress(mode: "serve" | "funnel"): Promise<TailscaleIngress> {
     gatewayPort: 1,
     onRequest: (req, res) => {
       lastHeaders = req.headers;
+      lastClientIp = requestClientIp(req);
       res.end("ok");
     },
     onUpgrade: (_req, socket) => socket.destroy(),
@@ -36,16 +38,25 @@ async function ingress(mode: "serve" | "funnel"): Promise<TailscaleIngress> {
   return started;
 }
 
-/** The headers object the gateway's handlers see for a request sent to `port`. */
-function headersSeenVia(port: number, headers: Record<string, string>): Promise<IncomingHttpHeaders> {
+/** The status a request to `port` gets, and the headers object the gateway's handlers saw (null: never reached). */
+function sendVia(port: number, headers: Record<string, string>): Promise<{ status: number; body: string; seen: IncomingHttpHeaders | null }> {
+  lastHeaders = null;
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path: "/", headers }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(lastHeaders));
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, seen: lastHeaders }));
     });
     req.on("error", reject);
     req.end();
   });
+}
+
+async function headersSeenVia(port: number, headers: Record<string, string>): Promise<IncomingHttpHeaders> {
+  const { status, seen } = await sendVia(port, headers);
+  assert.equal(status, 200);
+  return seen!;
 }
 
 let serve: TailscaleIngress;
@@ -63,10 +74,40 @@ function whoisAnswering(answers: Record<string, string>) {
   return { asked, login: async (ip: string) => (asked.push(ip), answers[ip] ?? null) };
 }
 
-test("the managed listener marks its requests with the route's mode; header values cannot", async () => {
-  assert.equal(managedIngressMode(await headersSeenVia(serve.port, TAILSCALE_HEADERS)), "serve");
-  assert.equal(managedIngressMode(await headersSeenVia(funnel.port, TAILSCALE_HEADERS)), "funnel");
-  assert.equal(managedIngressMode({ ...TAILSCALE_HEADERS }), undefined);
+test("the managed listener marks its requests with the route's mode and client; header values cannot", async () => {
+  assert.deepEqual(managedIngress(await headersSeenVia(serve.port, TAILSCALE_HEADERS)), { mode: "serve", clientIp: "100.64.0.1" });
+  assert.equal(managedIngress(await headersSeenVia(funnel.port, TAILSCALE_HEADERS))?.mode, "funnel");
+  assert.equal(managedIngress({ ...TAILSCALE_HEADERS }), undefined);
+});
+
+test("rate limits count a managed-listener request against the Tailscale client, not tailscaled's 127.0.0.1", async () => {
+  await headersSeenVia(funnel.port, { ...TAILSCALE_HEADERS, "x-forwarded-for": "198.51.100.4, 203.0.113.8" });
+  assert.equal(lastClientIp, "203.0.113.8", "the hop tailscaled appended");
+});
+
+test("a request naming no Tailscale client is refused with 403 and never reaches the gateway", async () => {
+  const { "x-forwarded-for": _, ...noClient } = TAILSCALE_HEADERS;
+  const cases: Record<string, Record<string, string>> = {
+    "no X-Forwarded-For": noClient,
+    "not an IP": { ...TAILSCALE_HEADERS, "x-forwarded-for": "--help" },
+    "a loopback client": { ...TAILSCALE_HEADERS, "x-forwarded-for": "100.64.0.1, 127.0.0.1" },
+  };
+  for (const [name, headers] of Object.entries(cases)) {
+    for (const port of [serve.port, funnel.port]) {
+      const answer = await sendVia(port, headers);
+      assert.equal(answer.status, 403, name);
+      assert.equal(JSON.parse(answer.body).error.type, "proxy_attribution_required", name);
+      assert.equal(answer.seen, null, name);
+    }
+  }
+  const upgrade = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: serve.port, path: "/", headers: { ...noClient, connection: "Upgrade", upgrade: "websocket" } });
+    req.on("response", (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+    req.on("upgrade", () => reject(new Error("upgraded")));
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(upgrade, 403, "a WebSocket upgrade is refused the same way");
 });
 
 test("a login whois confirms (case-insensitively) is accepted on the Serve listener", async () => {
@@ -89,14 +130,14 @@ test("the ordinary listener and the Funnel listener never carry identity, and wh
   assert.deepEqual(whois.asked, []);
 });
 
-test("every Tailscale proxy header is required, and the forwarded address must be an IP", async () => {
+test("every Tailscale proxy header is required, and tailscaled's Funnel marker refuses", async () => {
   const whois = whoisAnswering({ "100.64.0.1": "alice@example.com" });
-  for (const missing of Object.keys(TAILSCALE_HEADERS)) {
+  for (const missing of ["tailscale-user-login", "x-forwarded-proto", "x-forwarded-host"]) {
     const rest = Object.fromEntries(Object.entries(TAILSCALE_HEADERS).filter(([k]) => k !== missing));
     assert.equal(await verifiedTailscaleLogin(await headersSeenVia(serve.port, rest), SERVE_CONFIG, TOKEN_AUTH, whois), null, missing);
   }
-  const bogus = await headersSeenVia(serve.port, { ...TAILSCALE_HEADERS, "x-forwarded-for": "--help" });
-  assert.equal(await verifiedTailscaleLogin(bogus, SERVE_CONFIG, TOKEN_AUTH, whois), null);
+  const funnelTraffic = await headersSeenVia(serve.port, { ...TAILSCALE_HEADERS, "tailscale-funnel-request": "?1" });
+  assert.equal(await verifiedTailscaleLogin(funnelTraffic, SERVE_CONFIG, TOKEN_AUTH, whois), null);
   assert.deepEqual(whois.asked, []);
 });
 

@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import { createLogger } from "../infra/logger.js";
 import { claimTailscaleRoute, resetTailscaleRoutes, TailscaleRouteConflictError, type TailscaleClaim, type TailscaleIngressMode } from "../infra/tailscale/tailscale-claim.js";
+import { ATTRIBUTION_REFUSAL, sendTrustedProxyRefusal } from "../http/http-trusted-proxy.js";
 import { GatewaySetupError } from "./settings.js";
 import { markManagedIngress } from "./tailscale-provenance.js";
+import { refuseUpgrade } from "./upgrade-refusal.js";
 
 const log = createLogger("tailscale");
 
@@ -44,17 +46,18 @@ function closeServer(server: Server): Promise<void> {
 /**
  * A second listener on 127.0.0.1:<ephemeral> served by the gateway's own handlers, and the
  * Tailscale route that proxies to it. Only this listener can carry Tailscale identity: the
- * ordinary port is reachable by anything on the host, this port is the route's alone.
+ * ordinary port is reachable by anything on the host, this port is the route's alone. A request
+ * that names no Tailscale client (tailscaled always does) is refused with 403.
  */
 export async function startTailscaleIngress(opts: TailscaleIngressOptions): Promise<TailscaleIngress> {
   const { mode } = opts;
   const server = createServer((req, res) => {
-    markManagedIngress(req, mode);
-    opts.onRequest(req, res);
+    if (markManagedIngress(req, mode)) opts.onRequest(req, res);
+    else sendTrustedProxyRefusal(res, "proxy_attribution_required");
   });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    markManagedIngress(req, mode);
-    opts.onUpgrade(req, socket, head);
+    if (markManagedIngress(req, mode)) opts.onUpgrade(req, socket, head);
+    else refuseUpgrade(socket, 403, "Forbidden", ATTRIBUTION_REFUSAL);
   });
   server.on("clientError", (_err, socket) => socket.destroy());
   const port = await listenOnLoopback(server);

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { GatewayConfig } from "../config/schema.js";
+import type { IncomingMessage } from "node:http";
 import type { RequestView } from "./ingress.js";
 import { evaluateTrustedProxy, type TrustedProxyOptions } from "./trusted-proxy.js";
+import { markManagedIngress } from "./tailscale-provenance.js";
 
 const PROXY = "10.0.0.5";
 const CLIENT = "198.51.100.7";
@@ -97,4 +99,12 @@ test("with checkOrigin, a browser Origin must pass the Control UI origin policy"
   assert.equal(reason(withOrigin("http://127.0.0.1:8080", "127.0.0.1:8080"), config(BASE), opts), "trusted_proxy_origin_not_allowed/401", "loopback is not same-origin for a remote client");
   assert.equal(reason(withOrigin("null"), config(BASE, { controlUi: { allowedOrigins: ["null"] } }), opts), "trusted_proxy_origin_not_allowed/401");
   assert.equal(reason(withOrigin("https://any.example"), config(BASE, { controlUi: { allowedOrigins: ["*"] } }), opts), `ok:alice@${CLIENT}`);
+});
+
+test("the managed Tailscale listener never carries a proxy's user header, even with loopback trusted", () => {
+  const sameHostProxy = config({ ...BASE, allowLoopback: true }, { trustedProxies: ["127.0.0.1"] });
+  const forged = view("127.0.0.1", { ...PROXIED, "X-Forwarded-For": "100.64.0.9" });
+  assert.equal(reason(forged, sameHostProxy), "ok:alice@100.64.0.9", "on the ordinary port a listed same-host proxy is believed");
+  assert.ok(markManagedIngress({ headers: forged.headers } as IncomingMessage, "serve"));
+  assert.equal(reason(forged, sameHostProxy), "proxy_attribution_required/403", "tailscaled passes a client's invented header through");
 });

@@ -3,6 +3,7 @@ import type { GatewayConfig } from "../config/schema.js";
 import { isLoopbackIp, parseIp, sameIp, type IpAddress } from "../infra/cidr.js";
 import { attributeIngress, headerCount, isTrusted, trustedRanges, type RequestView } from "./ingress.js";
 import { remoteOriginAllowed, type OriginPolicy } from "./remote-origin.js";
+import { managedIngress } from "./tailscale-provenance.js";
 
 export type TrustedProxyFailureReason =
   | "trusted_proxy_config_missing"
@@ -69,6 +70,8 @@ export function evaluateTrustedProxy(view: RequestView, config: GatewayConfig, o
   if (!settings?.userHeader?.trim()) return refuse("trusted_proxy_config_missing");
   const proxies = gateway?.trustedProxies ?? [];
   if (proxies.length === 0) return refuse("trusted_proxy_no_proxies_configured");
+  // tailscaled, the managed listener's only peer, passes any header a client invents through.
+  if (managedIngress(view.headers)) return refuse("proxy_attribution_required");
 
   const ingress = attributeIngress(view, proxies, gateway?.allowRealIpFallback === true);
   if (ingress.kind === "unattributable") return refuse("proxy_attribution_required");

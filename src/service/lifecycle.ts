@@ -281,14 +281,15 @@ export async function installService(ctx: LifecycleContext, opts: { port?: numbe
   result.result = unchanged ? "already-installed" : previous === null ? "installed" : "reinstalled";
   audit(ctx, target.stateDir, "install", manager.kind);
 
-  const healthy = await ctx.healthCheck(target.port, ctx.healthTimeoutMs, targetTlsPin(target));
+  const tlsPin = targetTlsPin(target);
+  const healthy = await ctx.healthCheck(target.port, ctx.healthTimeoutMs, tlsPin);
   const runtime = manager.runtime(identity);
   if (runtime.pid) result.pid = runtime.pid;
   const verb = result.result === "already-installed" ? "is already installed" : result.result === "reinstalled" ? "was reinstalled" : "was installed";
   if (!healthy) {
     result.ok = false;
     result.result = "install-health-failed";
-    result.message = `Gateway service ${identity.label} ${verb} (${identity.file}) but the gateway did not answer ${targetTlsPin(target) ? "https" : "http"}://127.0.0.1:${target.port}/healthz within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
+    result.message = `Gateway service ${identity.label} ${verb} (${identity.file}) but the gateway did not answer ${tlsPin ? "https" : "http"}://127.0.0.1:${target.port}/healthz within ${Math.round(ctx.healthTimeoutMs / 1000)}s. ${logHint(identity)}`;
   } else {
     result.message = `Gateway service ${identity.label} ${verb} and running${runtime.pid ? ` (pid ${runtime.pid})` : ""} on port ${target.port}. Service file: ${identity.file}`;
   }

@@ -7,7 +7,10 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { dump, getFreePort, makeSandbox, runOpenclaw, startSandboxGateway, stdoutJson, useProcessCleanup, type Sandbox } from "./process-harness.js";
+import { readFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { dirname, resolve } from "node:path";
+import { dump, getFreePort, makeSandbox, OPENCLAW_BIN, runOpenclaw, startSandboxGateway, stdoutJson, useProcessCleanup, type Sandbox } from "./process-harness.js";
 import { hasSshd, sshProcessesWith, startSshd, type SshServer } from "./sshd-harness.js";
 
 useProcessCleanup();
@@ -116,4 +119,54 @@ test("remote mode with transport ssh: openclaw health goes through a tunnel from
   assert.equal(refused.code, 1, dump(refused));
   assert.match(refused.stderr, /through the SSH tunnel to/, "the tunnel does not bypass gateway auth");
   assert.deepEqual(sshProcessesWith(`127.0.0.1:${gatewayPort}`), []);
+});
+
+test("a host that accepts TCP but never speaks SSH costs the probe its --timeout, not more", async (t) => {
+  const held: Socket[] = [];
+  const silent = createServer((socket) => held.push(socket));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  t.after(() => {
+    for (const socket of held) socket.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as { port: number }).port;
+  const sb = await clientSandbox();
+  const started = Date.now();
+  const r = await runOpenclaw(["gateway", "probe", "--ssh", `${sshd.user}@127.0.0.1:${port}`, "--timeout", "1500", "--json"], sshd.clientEnv(sb.env));
+  const took = Date.now() - started;
+  assert.equal(r.code, 1, dump(r));
+  assert.ok(took < 4000, `took ${took}ms with --timeout 1500`);
+  const warning = stdoutJson<Report>(r).warnings.find((w) => w.code === "ssh_tunnel_failed");
+  assert.match(warning?.message ?? "", /timed out/, r.stdout);
+});
+
+test("gateway probe --help explains the SSH and TLS flags", async () => {
+  const r = await runOpenclaw(["gateway", "probe", "--help"], makeSandbox().env);
+  assert.equal(r.code, 0, dump(r));
+  const help = r.stdout.replace(/\s+/g, " ");
+  assert.match(help, /--ssh <user@host\[:port\]> also probe the gateway on that host's loopback through an SSH tunnel/);
+  assert.match(help, /--ssh-identity <path> private key file for the SSH tunnel \(default: gateway\.remote\.sshIdentity\)/);
+  assert.match(help, /--ssh-auto accepted for compatibility: without --ssh, gateway\.remote\.sshTarget is used anyway/);
+  assert.match(help, /--tls-fingerprint <sha256> trust a wss:\/\/ gateway by its certificate's SHA-256 fingerprint/);
+  assert.match(help, /--timeout is the budget for all of it/);
+});
+
+/** The chunks dist/openclaw.mjs loads before any command runs (its static imports, transitively). */
+function startupChunks(): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, spec] of readFileSync(file, "utf8").matchAll(/^import\s+(?:[^"']*?\s+from\s+)?["'](\.[^"']+)["']/gm)) visit(resolve(dirname(file), spec));
+  };
+  visit(OPENCLAW_BIN);
+  return [...seen];
+}
+
+test("starting the CLI loads no WebSocket client, TLS pinning or SSH code: only the commands that connect load it", () => {
+  const loaded = startupChunks().map((file) => readFileSync(file, "utf8")).join("\n");
+  assert.ok(loaded.includes("addClientOptions"), "the walk must see the command tree's own code");
+  for (const marker of ["ExitOnForwardFailure", "presented a different certificate than the pinned one", "timed out before reaching the gateway"]) {
+    assert.ok(!loaded.includes(marker), `"${marker}" is in a chunk loaded at start-up`);
+  }
 });

@@ -6,11 +6,11 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { installTailscaleStandIn, type TailscaleStandIn } from "../stand-ins/tailscale-cli.js";
+import { installTailscaleStandIn, isRunning, type TailscaleStandIn } from "../stand-ins/tailscale-cli.js";
 import {
   dump,
   httpGet,
@@ -48,16 +48,6 @@ function managedPort(standIn: TailscaleStandIn): number {
   const target = new URL(claims.at(-1)!.at(-1)!);
   assert.equal(target.hostname, "127.0.0.1");
   return Number(target.port);
-}
-
-/** Running, not merely an unreaped zombie (this machine's init does not reap orphans). */
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 function claimSequence(mode: "serve" | "funnel", port: number): string[][] {
@@ -137,7 +127,7 @@ describe("serve", () => {
     assert.ok(await isListening(managed), "the managed listener is up");
     assert.deepEqual(ts.standIn.calls(), claimSequence("serve", managed));
     await waitForLog(ts.sb.logFile, `Tailscale serve: https://${HOST}/`);
-    assert.ok(alive(ts.standIn.ownerPid()), "the foreground owner runs");
+    assert.ok(isRunning(ts.standIn.ownerPid()), "the foreground owner runs");
   });
 
   test("a verified Tailscale login connects without a token on the managed listener", async () => {
@@ -155,6 +145,12 @@ describe("serve", () => {
     const unknown = await connectVia(managed, serveHeaders(ALICE, "100.64.0.3"));
     assert.equal(unknown.ok, false);
     assert.ok(ts.standIn.calls().some((argv) => argv.join(" ") === "whois --json 100.64.0.3"), "whois was asked and failed");
+  });
+
+  test("a wrong token is refused even with a verified login, so the answer is no oracle for guesses", async () => {
+    const answer = await connectVia(managed, serveHeaders(ALICE, "100.64.0.1"), { token: "a-guess" });
+    assert.equal(answer.ok, false);
+    assert.equal(answer.error?.details?.authReason, "token_mismatch");
   });
 
   test("the same headers on the ordinary port never authenticate, and whois is not even asked", async () => {
@@ -180,11 +176,25 @@ describe("serve", () => {
     assert.equal(withToken.status, 200, withToken.body);
   });
 
+  test("wrong tokens through the route lock out that Tailscale client, not tailscaled's exempt 127.0.0.1, and no one else", async () => {
+    const mallory = serveHeaders("mallory@example.com", "100.64.0.9");
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const wrong = await httpVia(managed, "GET", "/v1/models", { ...mallory, authorization: "Bearer wrong" });
+      assert.equal(wrong.status, 401, wrong.body);
+    }
+    const locked = await httpVia(managed, "GET", "/v1/models", { ...mallory, authorization: `Bearer ${ts.token}` });
+    assert.equal(locked.status, 429, locked.body);
+    const lockedWs = await connectVia(managed, mallory, { token: ts.token });
+    assert.equal(lockedWs.error?.details?.authReason, "rate_limited", "the WebSocket counts against the same client");
+    const other = await httpVia(managed, "GET", "/v1/models", { ...serveHeaders(ALICE, "100.64.0.10"), authorization: `Bearer ${ts.token}` });
+    assert.equal(other.status, 200, other.body);
+  });
+
   test("stopping the gateway ends the foreground claim and resets nothing", async () => {
     const owner = ts.standIn.ownerPid();
     const exit = await gateway.stop("SIGTERM");
     assert.equal(exit.code, 0, dump(gateway));
-    assert.equal(alive(owner), false, "the foreground owner is gone");
+    assert.equal(isRunning(owner), false, "the foreground owner is gone");
     assert.deepEqual(ts.standIn.events(), [{ claimed: "serve" }, { released: "serve", signal: "SIGTERM" }]);
     assert.ok(!ts.standIn.calls().some((argv) => argv.includes("reset")));
     assert.equal(await isListening(managed), false);
@@ -223,8 +233,8 @@ describe("lifetime of the claim", () => {
     await waitForLog(ts.sb.logFile, "after restart", 15_000, logged);
     const second = managedPort(ts.standIn);
     assert.notEqual(second, first, "the new server has a new managed listener");
-    assert.equal(alive(firstOwner), false, "the first claim ended before the second began");
-    assert.ok(alive(ts.standIn.ownerPid()));
+    assert.equal(isRunning(firstOwner), false, "the first claim ended before the second began");
+    assert.ok(isRunning(ts.standIn.ownerPid()));
     assert.deepEqual(ts.standIn.calls(), [...claimSequence("serve", first), ...claimSequence("serve", second)]);
 
     assert.equal((await gateway.stop("SIGTERM")).code, 0, dump(gateway));
@@ -237,9 +247,9 @@ describe("lifetime of the claim", () => {
     const ts = await tailscaleSandbox({ tailscale: { mode: "serve" } });
     const gateway = await startGateway(ts.sb.env, [], ts.port);
     const owner = ts.standIn.ownerPid();
-    assert.ok(alive(owner));
+    assert.ok(isRunning(owner));
     await gateway.stop("SIGKILL");
-    await waitUntil(() => !alive(owner), 5000, "the foreground owner to exit");
+    await waitUntil(() => !isRunning(owner), 5000, "the foreground owner to exit");
   });
 
   test("a restart whose claim fails keeps the gateway up on loopback, without a route", async () => {

@@ -87,6 +87,16 @@ export type TailscaleStandIn = {
   silenceOwner(): void;
 };
 
+/** Running, not merely an unreaped zombie (this machine's init does not reap orphans). */
+export function isRunning(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
 function jsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installTailscaleStandIn, type TailscaleStandIn } from "../../../test/stand-ins/tailscale-cli.js";
+import { installTailscaleStandIn, isRunning, type TailscaleStandIn } from "../../../test/stand-ins/tailscale-cli.js";
 import { claimTailscaleRoute, resetTailscaleRoutes, TailscaleRouteConflictError, type TailscaleClaim } from "./tailscale-claim.js";
 
 const TARGET = "http://127.0.0.1:45678";
@@ -27,16 +27,6 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Running, not merely an unreaped zombie (this machine's init does not reap orphans). */
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 async function claim(mode: "serve" | "funnel", opts: { startTimeoutMs?: number; info?: (l: string) => void } = {}): Promise<TailscaleClaim> {
   const c = await claimTailscaleRoute({ mode, target: TARGET, gatewayPort: 18789, info: opts.info ?? (() => {}), startTimeoutMs: opts.startTimeoutMs });
   claims.push(c);
@@ -53,9 +43,9 @@ test("serve: status, route check, the foreground owner, then the hostname; stop 
   ]);
   assert.equal(c.url, "https://gw.example.ts.net/");
   const pid = standIn.ownerPid();
-  assert.ok(alive(pid), "the owner runs while the claim lives");
+  assert.ok(isRunning(pid), "the owner runs while the claim lives");
   await c.stop();
-  assert.equal(alive(pid), false);
+  assert.equal(isRunning(pid), false);
   assert.deepEqual(standIn.events(), [{ claimed: "serve" }, { released: "serve", signal: "SIGTERM" }]);
   assert.equal((await c.exited).expected, true);
 });
@@ -101,8 +91,8 @@ test("an owner that never says the route is live fails after the start timeout a
   standIn.silenceOwner();
   await assert.rejects(claim("serve", { startTimeoutMs: 400 }), /did not report the route live within 0.4s/);
   const pid = standIn.ownerPid();
-  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(alive(pid), false);
+  for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(isRunning(pid), false);
 });
 
 test("an owner that dies while the claim lives is reported as unexpected", async () => {
