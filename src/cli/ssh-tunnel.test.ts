@@ -104,6 +104,23 @@ test("a local port taken between the check and ssh's bind is retried once with a
   assert.ok(readFileSync(marker, "utf8").length > 0);
 });
 
+test("a listener that is not ssh's own is never taken for the tunnel", { skip: process.platform === "linux" ? false : "needs /proc" }, async () => {
+  const squatters = join(dir, "squatters");
+  fakeSsh("squat", `
+    const args = process.argv.slice(2);
+    const [, port] = args[args.indexOf("-L") + 1].split(":");
+    const other = require("node:child_process").spawn(process.execPath, ["-e", "require('node:net').createServer((s) => s.destroy()).listen(" + port + ", '127.0.0.1')"], { detached: true, stdio: "ignore" });
+    require("node:fs").appendFileSync(${JSON.stringify(squatters)}, other.pid + "\\n");
+    other.unref();
+    setInterval(() => {}, 1000);`);
+  try {
+    const opened = openSshTunnel({ target: "root@127.0.0.1", remotePort: 1, timeoutMs: 5000 });
+    await assert.rejects(opened.then((tunnel) => tunnel.close()), /another local process is listening on 127\.0\.0\.1:\d+/);
+  } finally {
+    for (const pid of readFileSync(squatters, "utf8").split("\n").filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+  }
+});
+
 test("an ssh that exits first rejects at once with the classified error", async () => {
   fakeSsh("denied", `process.stderr.write("root@127.0.0.1: Permission denied (publickey).\\n"); process.exit(255);`);
   const started = Date.now();

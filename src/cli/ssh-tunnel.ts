@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
+import { ownsLoopbackListener } from "../infra/listener-owner.js";
 import { formatSshTarget, parseSshTarget, type SshTarget } from "./ssh-target.js";
 import { sshFailure, SshTunnelError } from "./ssh-failure.js";
 
@@ -158,7 +159,12 @@ async function attempt(target: SshTarget, opts: SshTunnelOptions, timeoutMs: num
       throw new SshTunnelError(missing ? "not_found" : "other", missing ? "ssh client not found on PATH; install OpenSSH (e.g. apt install openssh-client)." : `cannot start ssh: ${(spawnError as Error).message}`);
     }
     if (exit) throw sshFailure(label, stderr, exit);
-    if (await accepts(localPort)) break;
+    if (await accepts(localPort)) {
+      if (child.pid !== undefined && ownsLoopbackListener(child.pid, localPort)) break;
+      // Someone else took the port before ssh could: never hand them the gateway credentials.
+      await close();
+      throw new SshTunnelError("other", `another local process is listening on 127.0.0.1:${localPort}, the port picked for the tunnel to ${label}; retry.`, "cannot listen to port: taken by another process");
+    }
     if (Date.now() >= deadline) {
       await close();
       throw sshFailure(label, stderr, { timedOutMs: timeoutMs });
