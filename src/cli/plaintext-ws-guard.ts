@@ -1,21 +1,17 @@
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import { parseIp, parseRange, rangeContains, type IpRange } from "../infra/cidr.js";
 import { CliError } from "./exit.js";
 
-const privateRanges = new BlockList();
-for (const [net, prefix] of [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["169.254.0.0", 16], ["100.64.0.0", 10], ["127.0.0.0", 8]] as const) {
-  privateRanges.addSubnet(net, prefix, "ipv4");
-}
-for (const [net, prefix] of [["fe80::", 10], ["fc00::", 7], ["::1", 128]] as const) privateRanges.addSubnet(net, prefix, "ipv6");
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "fe80::/10", "fc00::/7", "::1"].map(
+  (range) => parseRange(range) as IpRange,
+);
 
 /** Loopback, RFC 1918, link-local, CGNAT (100.64/10), IPv6 ULA/link-local, `localhost`, `*.local`, `*.ts.net`. */
 export function isTrustedPlaintextHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").replace(/\.+$/, "").toLowerCase();
   if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".ts.net")) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1];
-  const ip = mapped ?? host;
-  const family = isIP(ip);
-  if (family === 0) return false;
-  return privateRanges.check(ip, family === 4 ? "ipv4" : "ipv6");
+  const ip = parseIp(host);
+  return ip !== null && PRIVATE_RANGES.some((range) => rangeContains(range, ip));
 }
 
 /**
