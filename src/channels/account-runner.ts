@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../infra/logger.js";
+import type { AccountSnapshot } from "./status-types.js";
 import type { ChannelStore } from "../store/channel-store.js";
 import { pause } from "./pause.js";
 import type { ChannelAdapter, ChannelConnection, ConnectionEnd, InboundMessage, ResolvedAccount } from "./types.js";
@@ -10,25 +11,6 @@ const MAX_BACKOFF_MS = 60_000;
 const MIN_BACKOFF_MS = 1000;
 const RECEIVE_RETRIES_MS = [100, 500, 2000, 5000];
 
-export type AccountSnapshot = {
-  accountId: string;
-  enabled: boolean;
-  configured: boolean;
-  running: boolean;
-  connected: boolean;
-  lifecycle: "starting" | "ready" | "recovering" | "blocked" | "stopped";
-  healthState: "healthy" | "connecting" | "stale" | "disconnected" | "stopped" | "blocked";
-  reconnectAttempts: number;
-  lastConnectedAt: number | null;
-  lastDisconnect: { at: number; error?: string; loggedOut?: boolean } | null;
-  lastError: string | null;
-  lastStartAt: number | null;
-  lastStopAt: number | null;
-  lastInboundAt: number | null;
-  lastOutboundAt: number | null;
-  lastTransportActivityAt: number | null;
-  [key: string]: unknown;
-};
 
 export type RunnerDeps = {
   store: ChannelStore;

@@ -10,6 +10,7 @@
  *   messages before the adapter acknowledges them, and sends replies from a persisted queue.
  */
 import type { Logger } from "../infra/logger.js";
+import type { ProbeResult } from "./status-types.js";
 
 export type ChatType = "direct" | "group" | "channel";
 
@@ -151,7 +152,7 @@ export type AccessConfig = {
   historyLimit?: number;
 };
 
-export type ProbeResult = { ok: boolean; error?: string; elapsedMs?: number; [key: string]: unknown };
+export type { ProbeResult };
 
 export type ChannelCapabilities = { chatTypes: ChatType[]; edit?: boolean; typing?: boolean; media?: boolean; threads?: boolean };
 

@@ -85,3 +85,6 @@ export type PairingReason = "not-paired" | "role-upgrade" | "scope-upgrade" | "m
 
 /** One device token per (device, role); only its hash is stored. */
 export type DeviceTokenSummary = { role: string; scopes: string[]; createdAtMs: number; rotatedAtMs?: number; revokedAtMs?: number; lastUsedAtMs?: number };
+
+/** A paired device as `device.pair.list` shows it: token summaries without secrets, no approved-scope list, whether it is connected. */
+export type ListedDevice = Omit<PairedDevice, "approvedScopes"> & { tokens: DeviceTokenSummary[]; connected: boolean };

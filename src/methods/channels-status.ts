@@ -5,6 +5,7 @@ import { Scope } from "../protocol/scopes.js";
 import { catalogEntry } from "../channels/catalog.js";
 import { channelViews } from "../server/channel-summary.js";
 import type { GatewayContext } from "../server/context.js";
+import type { AccountStatus, ChannelsStatus, StatusIssue } from "../channels/status-types.js";
 import { defineMethod } from "./registry.js";
 
 const ChannelsStatusParams = compileSchema(
@@ -21,28 +22,26 @@ const ChannelsStatusParams = compileSchema(
 const MIN_TIMEOUT_MS = 1000;
 const MAX_TIMEOUT_MS = 30_000;
 
-type StatusIssue = { channel: string; accountId: string; kind: "config" | "auth" | "runtime"; message: string; fix?: string };
-
 function issueKind(snapshot: { configured: boolean; lifecycle: string; lastDisconnect: { loggedOut?: boolean } | null }): StatusIssue["kind"] {
   if (!snapshot.configured) return "config";
   if (snapshot.lifecycle === "blocked" || snapshot.lastDisconnect?.loggedOut) return "auth";
   return "runtime";
 }
 
-async function channelsStatus(gateway: GatewayContext, params: { probe?: boolean; timeoutMs?: number; channel?: string }) {
+async function channelsStatus(gateway: GatewayContext, params: { probe?: boolean; timeoutMs?: number; channel?: string }): Promise<ChannelsStatus> {
   if (params.channel && !catalogEntry(params.channel) && !gateway.channels?.configuredIds().includes(params.channel)) {
     throw new GatewayError({ code: ErrorCodes.invalidRequest, message: `unknown channel: ${params.channel}` });
   }
   const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, params.timeoutMs ?? (params.probe ? MAX_TIMEOUT_MS : 10_000)));
   const views = channelViews(gateway, params.channel);
   const channels: Record<string, unknown> = {};
-  const channelAccounts: Record<string, unknown[]> = {};
+  const channelAccounts: Record<string, AccountStatus[]> = {};
   const statusIssues: StatusIssue[] = [];
   const warnings: string[] = [];
   await Promise.all(
     views.map(async (view) => {
       const accounts = await Promise.all(
-        view.accounts.map(async (account) => {
+        view.accounts.map(async (account): Promise<AccountStatus> => {
           if (!params.probe || !account.enabled || !account.configured) return account;
           const probe = await gateway.channels!.probe(view.id, account.accountId, timeoutMs);
           if (!probe) return account;

@@ -5,7 +5,7 @@ import { Scope } from "../protocol/scopes.js";
 import { approveRequest, listPendingRequests, rejectRequest, removeDevice, revokeToken, rotateToken, type PairingError } from "../devices/device-pairing.js";
 import type { DeviceService } from "../devices/device-service.js";
 import type { DeviceStore } from "../devices/device-store.js";
-import type { PairedDevice } from "../devices/types.js";
+import type { ListedDevice, PairedDevice } from "../devices/types.js";
 import type { GatewayContext } from "../server/context.js";
 import { EmptyParams, defineMethod } from "./registry.js";
 
@@ -33,8 +33,7 @@ function unwrap<T extends object>(result: T | { error: PairingError }): T {
   return result;
 }
 
-/** Paired entries as listed: token summaries without secrets, no approved-scope list, whether it is connected. */
-function listed(store: DeviceStore, devices: DeviceService, d: PairedDevice) {
+function listed(store: DeviceStore, devices: DeviceService, d: PairedDevice): ListedDevice {
   const { approvedScopes: _approved, ...rest } = d;
   return { ...rest, tokens: store.tokenSummaries(d.deviceId), connected: devices.connected(d.deviceId) };
 }

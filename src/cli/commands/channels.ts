@@ -1,26 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { CliError, printJson } from "../exit.js";
 import { resolveTarget, withClient, type ClientFlags } from "../connection.js";
+import type { AccountStatus, ChannelsStatus } from "../../channels/status-types.js";
 
-type Account = {
-  accountId: string;
-  enabled?: boolean;
-  configured?: boolean;
-  running?: boolean;
-  connected?: boolean;
-  lifecycle?: string;
-  healthState?: string;
-  lastError?: string | null;
-  reconnectAttempts?: number;
-  lastInboundAt?: number | null;
-  probe?: { ok: boolean; error?: string; elapsedMs?: number };
-};
-type ChannelsStatus = {
-  channelOrder: string[];
-  channelLabels: Record<string, string>;
-  channelAccounts: Record<string, Account[]>;
-  statusIssues?: Array<{ channel: string; accountId: string; message: string; fix?: string }>;
-};
 
 function ago(ms: number | null | undefined): string {
   if (!ms) return "never";
@@ -28,7 +10,7 @@ function ago(ms: number | null | undefined): string {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
 
-function accountLine(a: Account): string {
+function accountLine(a: AccountStatus): string {
   const state = !a.configured ? "not configured" : !a.enabled ? "disabled" : a.connected ? "connected" : a.running ? (a.healthState === "stale" ? "stale" : "reconnecting") : (a.lifecycle ?? "stopped");
   const parts = [`  ${a.accountId}: ${state}`];
   if (a.reconnectAttempts) parts.push(`reconnects ${a.reconnectAttempts}`);

@@ -1,25 +1,11 @@
-import type { DeviceTokenSummary, PairingRequest } from "../../../../src/devices/types";
+import type { DeviceTokenSummary, ListedDevice, PairingRequest } from "../../../../src/devices/types";
 
 /** A pending request as `device.pair.list` shows it (the gateway's own shape, without the key). */
 export type PendingDevice = Omit<PairingRequest, "publicKey" | "reason" | "silent">;
 
 export type TokenSummary = DeviceTokenSummary;
 
-export type PairedDevice = {
-  deviceId: string;
-  label?: string;
-  displayName?: string;
-  platform?: string;
-  deviceFamily?: string;
-  clientId: string;
-  clientMode: string;
-  roles: string[];
-  tokens: TokenSummary[];
-  approvedAtMs: number;
-  lastSeenAtMs?: number;
-  lastSeenIp?: string;
-  connected: boolean;
-};
+export type PairedDevice = ListedDevice;
 
 export type DevicePairList = { pending: PendingDevice[]; paired: PairedDevice[] };
 
