@@ -3,11 +3,11 @@ import { createLogger } from "../../../infra/logger.js";
 import { ErrorCodes, GatewayError } from "../../../protocol/errors.js";
 import type { EventHub } from "../../../server/event-hub.js";
 import { timerMs } from "../exec/timers.js";
+import type { ApprovalDecision, ExecApprovalRequest } from "./approval-types.js";
 
 const log = createLogger("exec-approvals");
 
-export const APPROVAL_DECISIONS = ["allow-once", "allow-always", "deny"] as const;
-export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+export { APPROVAL_DECISIONS, type ApprovalDecision, type ExecApprovalRequest } from "./approval-types.js";
 
 export const REQUESTED_EVENT = "exec.approval.requested";
 export const RESOLVED_EVENT = "exec.approval.resolved";
@@ -15,24 +15,6 @@ export const RESOLVED_EVENT = "exec.approval.resolved";
 /** Finished requests stay readable for a while, so a late `get`/`waitDecision`/repeat resolve gets the outcome. */
 const FINISHED_KEPT = 200;
 const FINISHED_KEPT_MS = 15 * 60_000;
-
-/** What operators see of a request (`exec.approval.requested` and `exec.approval.list`). */
-export type ExecApprovalRequest = {
-  command: string;
-  commandArgv?: string[];
-  cwd: string | null;
-  host: string;
-  nodeId?: string | null;
-  agentId: string | null;
-  sessionKey: string | null;
-  runId?: string | null;
-  toolCallId?: string | null;
-  resolvedPath?: string | null;
-  security?: string | null;
-  ask?: string | null;
-  warningText?: string | null;
-  allowedDecisions: ApprovalDecision[];
-};
 
 export type ApprovalStatus = "pending" | "resolved" | "expired" | "cancelled";
 

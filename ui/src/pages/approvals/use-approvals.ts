@@ -3,22 +3,8 @@ import type { Frame } from "../../gateway/client";
 import { useConnection } from "../../hooks";
 import { gateway } from "../../session";
 
-export type Decision = "allow-once" | "allow-always" | "deny";
-
-export type ApprovalRequest = {
-  command: string;
-  commandArgv?: string[];
-  cwd: string | null;
-  host: string;
-  nodeId?: string | null;
-  agentId: string | null;
-  sessionKey: string | null;
-  resolvedPath?: string | null;
-  security?: string | null;
-  ask?: string | null;
-  warningText?: string | null;
-  allowedDecisions: Decision[];
-};
+export type { ApprovalDecision as Decision, ExecApprovalRequest as ApprovalRequest } from "../../../../src/agents/tools/approvals/approval-types";
+import type { ApprovalDecision as Decision, ExecApprovalRequest as ApprovalRequest } from "../../../../src/agents/tools/approvals/approval-types";
 
 export type Approval = { id: string; request: ApprovalRequest; createdAtMs: number; expiresAtMs: number };
 export type Resolved = { id: string; command: string; decision: Decision | null; reason?: string; resolvedBy?: string; ts: number };
